@@ -1,0 +1,244 @@
+package dev.ringnet.backend;
+
+import dev.ringnet.io.IoHandler;
+import dev.ringnet.io.OperationCancelledException;
+import dev.ringnet.io.OperationTimeoutException;
+import dev.ringnet.time.Timeout;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The loop's operations in flight: a pool of {@link Op} records addressed by request id, and the
+ * {@link OpSink} that turns backend completions into handler calls.
+ *
+ * <p>Request ids are {@code generation << 32 | slot}: a slot is reused after its op is delivered,
+ * with a new generation, so an old id never reaches a newer operation. Ids are never 0.
+ *
+ * <p>Threading: acquiring, submitting and delivering happen on the loop thread only (no locks).
+ * {@link #cancel(long)} is safe from any thread: it reads the slot table through a volatile
+ * reference (slots are never removed, only appended) and claims the op by CAS; the backend-side
+ * cancellation then runs on the loop thread.
+ */
+public final class OpTable implements OpSink {
+    private static final System.Logger LOG = System.getLogger("dev.ringnet.loop");
+
+    private final Executor loop;
+    private final Thread[] loopThread;
+    private Backend backend;
+    private volatile Op[] slots = new Op[64];
+    private int used;
+    private Op free;
+    private int inFlight;
+
+    /**
+     * @param loop       runs cross-thread cancellations on the loop thread
+     * @param loopThread a one-element holder of the loop thread (set when the loop starts)
+     */
+    public OpTable(Executor loop, Thread[] loopThread) {
+        this.loop = loop;
+        this.loopThread = loopThread;
+    }
+
+    /** Connects the backend whose completions this table receives; once, before any submit. */
+    public void attach(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** Ops submitted and not yet delivered. Loop thread. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    /** Takes a free record for a new operation. Loop thread. */
+    public Op acquire(byte kind, int handle, Object handler, Object attachment) {
+        Op op = free;
+        if (op != null) {
+            free = op.next;
+            op.next = null;
+        } else {
+            op = grow();
+        }
+        op.kind = kind;
+        op.handle = handle;
+        op.handler = handler;
+        op.attachment = attachment;
+        return op;
+    }
+
+    private Op grow() {
+        Op[] table = slots;
+        if (used == table.length) {
+            table = Arrays.copyOf(table, table.length * 2);
+            slots = table; // publish before the new slot can be named by an id
+        }
+        Op op = new Op(used);
+        table[used++] = op;
+        return op;
+    }
+
+    /** Sets who completes an object-producing op, and on whose behalf. Before submit. */
+    public void delivery(Op op, Completer completer, Object owner) {
+        op.completer = completer;
+        op.owner = owner;
+    }
+
+    /** Hands the op to the backend and returns its request id. Loop thread. */
+    public long submit(Op op) {
+        long ctl = op.ctl();
+        op.setCtl((ctl & ~Op.STATE_MASK) | Op.PENDING);
+        inFlight++;
+        long id = op.id();
+        backend.submit(op);
+        return id;
+    }
+
+    /**
+     * Ties a deadline timer to the op named by {@code requestId}, so that delivering the op cancels
+     * the timer; if the op was already delivered, the timer is cancelled now. The timer's task is
+     * expected to call {@link #expire(long)}. Loop thread.
+     */
+    public void armDeadline(long requestId, Timeout timer) {
+        Op op = slots[(int) requestId];
+        int state = op.state();
+        if (op.id() == requestId && state != Op.FREE) {
+            op.deadline = timer;
+        } else {
+            timer.cancel();
+        }
+    }
+
+    /**
+     * Requests cancellation. Thread-safe. Returns true if the op was still pending: its handler then
+     * runs exactly once, with {@link OperationCancelledException} unless the kernel had already
+     * finished it (io_uring), in which case the real result is delivered so no data is lost.
+     */
+    public boolean cancel(long requestId) {
+        return cancel(requestId, Op.CANCELLED);
+    }
+
+    /** As {@link #cancel(long)}, but the op fails with {@link OperationTimeoutException}. */
+    public boolean expire(long requestId) {
+        return cancel(requestId, Op.TIMED_OUT);
+    }
+
+    private boolean cancel(long requestId, int reason) {
+        if (requestId <= 0) {
+            return false;
+        }
+        int slot = (int) requestId;
+        long generation = requestId >>> 32;
+        Op[] table = slots;
+        if (slot < 0 || slot >= table.length) {
+            return false;
+        }
+        Op op = table[slot];
+        if (op == null) {
+            return false;
+        }
+        long expected = generation << Op.STATE_BITS | Op.PENDING;
+        long claimed = generation << Op.STATE_BITS | reason;
+        if (!op.casCtl(expected, claimed)) {
+            return false;
+        }
+        if (Thread.currentThread() == loopThread[0]) {
+            backend.cancel(op);
+        } else {
+            try {
+                loop.execute(() -> {
+                    if (op.ctl() == claimed) { // not yet delivered by the loop
+                        backend.cancel(op);
+                    }
+                });
+            } catch (RejectedExecutionException closing) {
+                // The loop is closing: its backend aborts every pending op, this one included.
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean tryStart(Op op) {
+        long ctl = op.ctl();
+        return (ctl & Op.STATE_MASK) == Op.PENDING
+                && op.casCtl(ctl, (ctl & ~Op.STATE_MASK) | Op.RUNNING);
+    }
+
+    @Override
+    public void park(Op op) {
+        long ctl = op.ctl();
+        if ((ctl & Op.STATE_MASK) == Op.RUNNING) {
+            op.setCtl((ctl & ~Op.STATE_MASK) | Op.PENDING);
+        }
+    }
+
+    @Override
+    public void complete(Op op, int result) {
+        deliver(op, result, null);
+    }
+
+    @Override
+    public void fail(Op op, IOException error) {
+        deliver(op, -1, error);
+    }
+
+    @Override
+    public void cancelled(Op op) {
+        deliver(op, -1, op.state() == Op.TIMED_OUT
+                ? new OperationTimeoutException(describe(op.kind) + " timed out")
+                : new OperationCancelledException(describe(op.kind) + " cancelled"));
+    }
+
+    @Override
+    public void aborted(Op op, String why) {
+        deliver(op, -1, op.state() == Op.TIMED_OUT
+                ? new OperationTimeoutException(describe(op.kind) + " timed out")
+                : new OperationCancelledException(describe(op.kind) + " cancelled: " + why));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void deliver(Op op, int result, IOException error) {
+        Object handler = op.handler;
+        Object attachment = op.attachment;
+        Completer completer = op.completer;
+        Object owner = op.owner;
+        var address = op.address;
+        Timeout deadline = op.deadline;
+        release(op);
+        if (deadline != null) {
+            deadline.cancel();
+        }
+        try {
+            if (completer == null) {
+                ((IoHandler<Object>) handler).onComplete(result, error, attachment);
+            } else {
+                completer.complete(owner, result, address, error, handler, attachment);
+            }
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
+        }
+    }
+
+    private void release(Op op) {
+        long next = ((op.ctl() >>> Op.STATE_BITS) + 1) & 0x7fff_ffffL;
+        op.clear();
+        op.setCtl((next == 0 ? 1 : next) << Op.STATE_BITS | Op.FREE);
+        op.next = free;
+        free = op;
+        inFlight--;
+    }
+
+    private static String describe(byte kind) {
+        return switch (kind) {
+            case Op.RECV -> "recv";
+            case Op.SEND -> "send";
+            case Op.SEND_ALL -> "sendAll";
+            case Op.ACCEPT -> "accept";
+            case Op.CONNECT -> "connect";
+            case Op.RECV_FROM -> "recvFrom";
+            case Op.SEND_TO -> "sendTo";
+            default -> "operation";
+        };
+    }
+}

@@ -1,0 +1,561 @@
+package dev.ringnet.loop;
+
+import dev.ringnet.backend.Backend;
+import dev.ringnet.backend.OpTable;
+import dev.ringnet.time.Timeout;
+import dev.ringnet.time.TimerQueue;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * A single-threaded event loop: it waits for I/O completions, timers and posted tasks, and runs
+ * their handlers one at a time on its thread.
+ *
+ * <pre>{@code
+ * try (IoContext ctx = IoContext.create()) {          // best backend here
+ *     ctx.schedule(Duration.ofSeconds(1), ctx::stop);
+ *     ctx.post(() -> System.out.println("on " + ctx.backendName()));
+ *     ctx.run();                                       // returns after stop()
+ * }
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * The loop thread is the thread that created the context until {@link #run()}, {@link #runOnce}
+ * or {@link #start(String)} hands it to another; {@link #inEventLoop()} tells. Handlers, timers and
+ * posted tasks always run there. {@link #post}, {@link #execute}, {@link #stop()},
+ * {@link #schedule}, {@link #cancel(long)} and {@link Timeout#cancel()} are safe from any thread.
+ * Socket operations in callback form must be submitted on the loop thread; their
+ * {@code CompletionStage} and blocking forms may be called from any thread (the blocking form from a
+ * virtual thread, never the loop thread).
+ *
+ * <h2>Wake-ups</h2>
+ * A post from the loop thread costs no wake-up. A post from another thread wakes the loop only if
+ * it is about to block or blocked, and a burst of posts costs one wake-up: the first poster clears
+ * the {@code sleeping} flag and the others see it cleared.
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} stops the loop, completes every pending operation exactly once with
+ * {@link dev.ringnet.io.OperationCancelledException}, cancels every timer, runs the tasks already
+ * posted, and closes every socket the loop opened. Later posts are rejected.
+ */
+public final class IoContext implements Executor, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.ringnet.loop");
+    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+    private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
+    /** Timers expired per iteration at most, so that I/O is not starved by a timer storm. */
+    private static final int TIMER_BUDGET = 4096;
+    /** Remote tasks run per iteration at most, for the same reason. */
+    private static final int REMOTE_BUDGET = 4096;
+
+    private static final VarHandle SLEEPING;
+
+    static {
+        try {
+            SLEEPING = MethodHandles.lookup().findVarHandle(IoContext.class, "sleeping", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Thread[] owner = new Thread[1];
+    private final OpTable ops;
+    private final Backend backend;
+    private final TimerQueue timers;
+    private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
+    private final Queue<Runnable> remoteTasks = new ConcurrentLinkedQueue<>();
+    private final CountDownLatch exited = new CountDownLatch(1);
+
+    @SuppressWarnings("unused") // accessed through SLEEPING
+    private volatile boolean sleeping;
+    private volatile boolean stopped;
+    private volatile boolean running;
+    private volatile boolean closed;
+    private volatile boolean closeRequested;
+
+    private IoContext(String backendName) throws IOException {
+        owner[0] = Thread.currentThread();
+        ops = new OpTable(this, owner);
+        backend = Backends.create(backendName, ops);
+        ops.attach(backend);
+        timers = new TimerQueue(this, this::inEventLoop);
+    }
+
+    /** Creates a context on the best backend available here ({@code auto}). */
+    public static IoContext create() throws IOException {
+        return create(Backends.AUTO);
+    }
+
+    /**
+     * Creates a context on the named backend ({@code auto}, {@code nio}).
+     *
+     * @throws IOException if that backend is unavailable here (the message says why) or fails to
+     *                     start
+     * @throws IllegalArgumentException if the name is unknown
+     */
+    public static IoContext create(String backend) throws IOException {
+        return new IoContext(Objects.requireNonNull(backend, "backend"));
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /**
+     * Runs the loop on the calling thread until {@link #stop()}; that thread becomes the loop
+     * thread. Returns at once if the context is already stopped.
+     */
+    public void run() {
+        enter();
+        try {
+            while (!stopped) {
+                iterate(-1);
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    /**
+     * Runs one iteration on the calling thread: posted tasks, then completions (waiting at most
+     * {@code timeout}, less if a timer is due sooner or work is already queued), then due timers
+     * and the tasks posted meanwhile.
+     *
+     * @return how many handlers, timers and tasks ran
+     */
+    public int runOnce(Duration timeout) {
+        long nanos = timeout.isNegative() ? 0 : saturatedNanos(timeout);
+        enter();
+        try {
+            return iterate(nanos);
+        } finally {
+            leave();
+        }
+    }
+
+    /** Runs what is ready now without waiting; the reference's {@code process_completions(0)}. */
+    public int poll() {
+        return runOnce(Duration.ZERO);
+    }
+
+    /**
+     * Starts {@link #run()} on a new platform thread, which is the loop thread from this call on.
+     *
+     * @return the started thread
+     */
+    public Thread start(String threadName) {
+        Thread t = Thread.ofPlatform().name(threadName).unstarted(this::run);
+        owner[0] = t;
+        t.start();
+        return t;
+    }
+
+    /** Starts {@link #run()} on a new thread named {@code ringnet-loop-N}. */
+    public Thread start() {
+        return start("ringnet-loop-" + THREAD_IDS.incrementAndGet());
+    }
+
+    private void enter() {
+        if (closed) {
+            throw new IllegalStateException("IoContext is closed");
+        }
+        if (running && !inEventLoop()) {
+            throw new IllegalStateException("IoContext is already running on " + owner[0].getName());
+        }
+        owner[0] = Thread.currentThread();
+        running = true;
+    }
+
+    private void leave() {
+        running = false;
+        if (closeRequested) {
+            closeNow();
+        }
+    }
+
+    private int iterate(long timeoutNanos) {
+        int ran = runTasks();
+        long wait = timeoutNanos < 0 ? MAX_WAIT_NANOS : timeoutNanos;
+        if (ran > 0 || !localTasks.isEmpty()) {
+            wait = 0;
+        } else if (!timers.isEmpty()) {
+            wait = Math.min(wait, Math.max(0, timers.nextDeadline() - System.nanoTime()));
+        }
+        if (wait > 0) {
+            // Announce the nap, then look again: a poster either sees the flag or we see its task.
+            SLEEPING.setVolatile(this, true);
+            if (!remoteTasks.isEmpty() || stopped) {
+                wait = 0;
+            }
+        }
+        try {
+            ran += backend.poll(wait >= MAX_WAIT_NANOS ? -1 : wait);
+        } catch (IOException e) {
+            throw new UncheckedIOException("backend " + backend.name() + " failed to poll", e);
+        } finally {
+            SLEEPING.setVolatile(this, false);
+        }
+        if (!timers.isEmpty()) {
+            ran += timers.expire(System.nanoTime(), TIMER_BUDGET);
+        }
+        return ran + runTasks();
+    }
+
+    private int runTasks() {
+        int ran = 0;
+        for (int n = localTasks.size(); n > 0; n--) {
+            runTask(localTasks.poll());
+            ran++;
+        }
+        for (int n = 0; n < REMOTE_BUDGET; n++) {
+            Runnable task = remoteTasks.poll();
+            if (task == null) {
+                break;
+            }
+            runTask(task);
+            ran++;
+        }
+        return ran;
+    }
+
+    private static void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "task threw; the loop carries on", t);
+        }
+    }
+
+    /** Makes {@link #run()} return after the current handler; safe from any thread. Sticky until {@link #restart()}. */
+    public void stop() {
+        stopped = true;
+        backend.wakeup();
+    }
+
+    /** Clears a previous {@link #stop()} so that {@link #run()} can run again. */
+    public void restart() {
+        stopped = false;
+    }
+
+    /** True after {@link #stop()} (or {@link #close()}). */
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    /** True on the loop thread. */
+    public boolean inEventLoop() {
+        return Thread.currentThread() == owner[0];
+    }
+
+    /** The backend this context runs on ({@code nio}, {@code io_uring}, {@code epoll}). */
+    public String backendName() {
+        return backend.name();
+    }
+
+    /**
+     * Operations in flight + pending timers + queued tasks. Exact on the loop thread, a snapshot
+     * elsewhere; counting the cross-thread queue is linear in its length.
+     */
+    public int pendingCount() {
+        return ops.inFlight() + timers.size() + localTasks.size() + remoteTasks.size();
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    /**
+     * Runs {@code task} on the loop thread, after what is already queued. From the loop thread it
+     * costs no wake-up and no synchronization.
+     *
+     * @throws RejectedExecutionException if the context is closed
+     */
+    public void post(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (closed) {
+            throw new RejectedExecutionException("IoContext is closed");
+        }
+        if (inEventLoop()) {
+            localTasks.add(task);
+        } else {
+            remoteTasks.add(task);
+            if ((boolean) SLEEPING.getVolatile(this) && SLEEPING.compareAndSet(this, true, false)) {
+                backend.wakeup();
+            }
+        }
+    }
+
+    /** Same as {@link #post(Runnable)}. */
+    @Override
+    public void execute(Runnable task) {
+        post(task);
+    }
+
+    /**
+     * Runs {@code body} as a task: sequential code on a virtual thread whose ringnet I/O parks the
+     * virtual thread instead of blocking a platform thread.
+     *
+     * <pre>{@code
+     * Task<Integer> t = ctx.spawn(() -> {
+     *     ctx.sleep(Duration.ofMillis(10));
+     *     return 42;
+     * });
+     * int v = t.join();
+     * }</pre>
+     */
+    public <T> Task<T> spawn(Callable<T> body) {
+        return Task.start(this, body);
+    }
+
+    /**
+     * Cancels an operation by the request id its callback form returned. Safe from any thread.
+     *
+     * @return true if the operation was still pending: its handler then runs exactly once,
+     *         normally with {@link dev.ringnet.io.OperationCancelledException}; false if it had
+     *         already completed or the id is unknown
+     */
+    public boolean cancel(long requestId) {
+        return ops.cancel(requestId);
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /**
+     * Runs {@code task} on the loop thread after {@code delay}. Safe from any thread.
+     *
+     * @return a handle whose {@link Timeout#cancel()} prevents the run
+     */
+    public Timeout schedule(Duration delay, Runnable task) {
+        return scheduleAtNanos(System.nanoTime() + saturatedNanos(delay), task);
+    }
+
+    /** Runs {@code task} at the wall-clock instant {@code when}, mapped onto the monotonic clock now. */
+    public Timeout scheduleAt(Instant when, Runnable task) {
+        return schedule(untilInstant(when), task);
+    }
+
+    private Timeout scheduleAtNanos(long deadline, Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (inEventLoop()) {
+            return timers.schedule(deadline, task);
+        }
+        Timeout t = timers.newTimeout(deadline, task);
+        post(() -> timers.add(t));
+        return t;
+    }
+
+    /** A stage completed after {@code delay}; cancelling it (toCompletableFuture().cancel) cancels the timer. */
+    public CompletionStage<Void> sleepAsync(Duration delay) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Timeout t = schedule(delay, () -> done.complete(null));
+        done.whenComplete((v, e) -> {
+            if (done.isCancelled()) {
+                t.cancel();
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Parks the calling virtual thread for {@code delay}, using this loop's timer. Not on the loop
+     * thread (it would stall every other handler).
+     */
+    public void sleep(Duration delay) throws InterruptedException {
+        checkNotLoopThread("sleep");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Timeout t = schedule(delay, () -> done.complete(null));
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            t.cancel();
+            throw e;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Parks the calling virtual thread until the wall-clock instant {@code when}. */
+    public void sleepUntil(Instant when) throws InterruptedException {
+        sleep(untilInstant(when));
+    }
+
+    /**
+     * Runs an asynchronous operation with a deadline: if {@code operation}'s stage has not completed
+     * after {@code timeout}, it is cancelled (a ringnet operation is cancelled in its backend, and
+     * its buffer is free again once the result stage completes) and the result fails with
+     * {@link TimeoutException}.
+     *
+     * <pre>{@code
+     * ctx.withTimeout(Duration.ofSeconds(5), () -> socket.recvAsync(buf))
+     *    .whenComplete((n, err) -> ...);
+     * }</pre>
+     */
+    public <T> CompletionStage<T> withTimeout(Duration timeout, Supplier<? extends CompletionStage<T>> operation) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<T> inner = operation.get().toCompletableFuture();
+        boolean[] fired = new boolean[1];
+        Timeout timer = schedule(timeout, () -> {
+            fired[0] = true;
+            inner.cancel(true);
+        });
+        inner.whenComplete((value, error) -> {
+            timer.cancel();
+            if (error == null) {
+                result.complete(value);
+            } else if (fired[0]) {
+                TimeoutException te = new TimeoutException("timed out after " + timeout);
+                te.initCause(error);
+                result.completeExceptionally(te);
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Runs blocking ringnet code on the calling (virtual) thread with a deadline: when it passes,
+     * the thread is interrupted, which cancels the ringnet operation it is parked in, and this
+     * method throws {@link TimeoutException}.
+     */
+    public <T> T callWithTimeout(Duration timeout, Callable<T> body) throws Exception {
+        checkNotLoopThread("callWithTimeout");
+        Thread caller = Thread.currentThread();
+        AtomicInteger state = new AtomicInteger(); // 0 running, 1 finished, 2 timer fired, 3 interrupt sent
+        Timeout timer = schedule(timeout, () -> {
+            if (state.compareAndSet(0, 2)) {
+                caller.interrupt();
+                state.set(3);
+            }
+        });
+        try {
+            return body.call();
+        } catch (InterruptedException | InterruptedIOException e) {
+            if (state.get() >= 2) {
+                TimeoutException te = new TimeoutException("timed out after " + timeout);
+                te.initCause(e);
+                throw te;
+            }
+            throw e;
+        } finally {
+            if (!state.compareAndSet(0, 1)) {
+                while (state.get() != 3) {
+                    Thread.onSpinWait(); // the timer is between its claim and its interrupt
+                }
+                Thread.interrupted(); // the interrupt was ours: don't leak it to the caller
+            }
+            timer.cancel();
+        }
+    }
+
+    private static Duration untilInstant(Instant when) {
+        Duration d = Duration.between(Instant.now(), when);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        if (d.isNegative()) {
+            return 0;
+        }
+        try {
+            return Math.min(d.toNanos(), MAX_WAIT_NANOS);
+        } catch (ArithmeticException overflow) {
+            return MAX_WAIT_NANOS;
+        }
+    }
+
+    private void checkNotLoopThread(String what) {
+        if (inEventLoop()) {
+            throw new IllegalStateException(what + " would block the event loop thread; use the callback or CompletionStage form");
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Stops the loop and releases everything: see the class documentation. From another thread it
+     * waits for {@link #run()} to return first; from a handler it takes effect when the current
+     * iteration ends.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        // Flag first, then look at `running`; leave() clears `running`, then looks at the flag:
+        // whichever way they interleave, one of the two threads closes.
+        closeRequested = true;
+        stop();
+        if (running) {
+            if (inEventLoop()) {
+                return; // run() closes on its way out
+            }
+            try {
+                exited.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        closeNow();
+    }
+
+    private synchronized void closeNow() {
+        if (closed) {
+            return;
+        }
+        owner[0] = Thread.currentThread();
+        try {
+            runTasks();
+            timers.cancelAll();
+            backend.close(); // aborts every pending op through the table, exactly once each
+            closed = true;
+            // Drain what handlers and earlier posters queued; they see a closed context from here on.
+            while (runTasks() > 0) {
+                // keep draining
+            }
+        } finally {
+            closed = true;
+            exited.countDown();
+        }
+    }
+
+    /** True after {@link #close()} finished releasing everything. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ for dev.ringnet.net
+
+    /**
+     * The loop's operation table. Internal: its type is not exported; ringnet's socket classes use
+     * it to submit operations.
+     */
+    public OpTable opTable() {
+        return ops;
+    }
+
+    /** The loop's backend. Internal, like {@link #opTable()}. */
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public String toString() {
+        return "IoContext[" + backend.name() + (closed ? ", closed" : stopped ? ", stopped" : "") + "]";
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * ringnet's core: the event loop, the completion-based backend SPI with its backends, timers, and
+ * TCP/UDP sockets.
+ */
+module dev.ringnet.core {
+    exports dev.ringnet.io;
+    exports dev.ringnet.loop;
+    exports dev.ringnet.net;
+    exports dev.ringnet.time;
+}
