@@ -23,6 +23,8 @@ public final class Backends {
 
     private static final System.Logger LOG = System.getLogger("dev.ringnet.loop");
 
+    private static volatile boolean autoLogged;
+
     private Backends() {}
 
     /** Every known backend with its availability here, in {@code auto}'s order of preference. */
@@ -60,9 +62,11 @@ public final class Backends {
         if (!info.available()) {
             throw new IOException("backend " + info.name() + " is unavailable: " + info.detail());
         }
-        if (name.equalsIgnoreCase(AUTO)) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "auto selected backend " + info.name() + " (" + info.detail()
-                    + "); skipped: " + all().stream().filter(b -> !b.available()).map(BackendInfo::toString).toList());
+        if (name.equalsIgnoreCase(AUTO) && !autoLogged) {
+            autoLogged = true; // once per process: a server with N loops should not say it N times
+            List<String> skipped = all().stream().filter(b -> !b.available()).map(BackendInfo::toString).toList();
+            LOG.log(System.Logger.Level.INFO, "auto selected backend {0} ({1}){2}", info.name(), info.detail(),
+                    skipped.isEmpty() ? "" : "; skipped " + String.join("; ", skipped));
         }
         return switch (info.name()) {
             case "nio" -> new NioBackend(sink);

@@ -142,7 +142,7 @@ public final class TimerQueue {
             removeAt(0);
             Runnable task = t.task;
             t.task = null;
-            if (!t.expire() && false) {
+            if (!t.expire()) {
                 continue; // cancelled from another thread; its queued removal will find nothing
             }
             ran++;

@@ -201,8 +201,8 @@ public final class NioBackend implements Backend {
             int result;
             try {
                 result = attempt(s, op);
-            } catch (IOException e) {
-                park(op, -1, e);
+            } catch (IOException | RuntimeException e) {
+                park(op, -1, asIOException(e));
                 return;
             }
             if (result != WOULD_BLOCK) {
@@ -375,10 +375,10 @@ public final class NioBackend implements Backend {
             int result;
             try {
                 result = attempt(s, op);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 s.pop(read);
                 delivered++;
-                sink.fail(op, e);
+                sink.fail(op, asIOException(e));
                 continue;
             }
             if (result == WOULD_BLOCK) {
@@ -389,6 +389,15 @@ public final class NioBackend implements Backend {
             delivered++;
             sink.complete(op, result);
         }
+    }
+
+    /**
+     * NIO reports misuse (a recv on an unconnected UDP socket, say) with unchecked exceptions; an
+     * op must still complete through its handler, so they become the op's IOException.
+     */
+    private static IOException asIOException(Exception e) {
+        return e instanceof IOException io ? io : new IOException(e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
 
     @Override
