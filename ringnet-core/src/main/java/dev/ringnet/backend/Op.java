@@ -81,6 +81,17 @@ public final class Op {
         CTL.setRelease(this, (1L << STATE_BITS) | FREE);
     }
 
+    /** The op's slot in the table: stable for the record's life, unique among ops in flight. */
+    public int slot() {
+        return slot;
+    }
+
+    /** True once a cancel (by request or deadline) claimed the op; its delivery is still pending. */
+    public boolean cancelRequested() {
+        int s = state();
+        return s == CANCELLED || s == TIMED_OUT;
+    }
+
     long ctl() {
         return (long) CTL.getAcquire(this);
     }

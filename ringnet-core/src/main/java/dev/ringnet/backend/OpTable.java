@@ -31,6 +31,7 @@ public final class OpTable implements OpSink {
     private int used;
     private Op free;
     private int inFlight;
+    private boolean closed;
 
     /**
      * @param loop       runs cross-thread cancellations on the loop thread
@@ -51,8 +52,23 @@ public final class OpTable implements OpSink {
         return inFlight;
     }
 
-    /** Takes a free record for a new operation. Loop thread. */
+    /**
+     * Refuses every later {@link #acquire}: once the loop closes, nothing would ever poll a new
+     * operation, so submitting one throws instead of leaving its handler waiting forever.
+     */
+    public void close() {
+        closed = true;
+    }
+
+    /**
+     * Takes a free record for a new operation. Loop thread.
+     *
+     * @throws RejectedExecutionException if the loop is closed or closing
+     */
     public Op acquire(byte kind, int handle, Object handler, Object attachment) {
+        if (closed) {
+            throw new RejectedExecutionException("the IoContext is closed");
+        }
         Op op = free;
         if (op != null) {
             free = op.next;

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -361,7 +362,7 @@ public final class IoContext implements Executor, AutoCloseable {
     /** A stage completed after {@code delay}; cancelling it (toCompletableFuture().cancel) cancels the timer. */
     public CompletionStage<Void> sleepAsync(Duration delay) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Timeout t = schedule(delay, () -> done.complete(null));
+        Timeout t = schedule(delay, new Wakeup(done));
         done.whenComplete((v, e) -> {
             if (done.isCancelled()) {
                 t.cancel();
@@ -372,19 +373,32 @@ public final class IoContext implements Executor, AutoCloseable {
 
     /**
      * Parks the calling virtual thread for {@code delay}, using this loop's timer. Not on the loop
-     * thread (it would stall every other handler).
+     * thread (it would stall every other handler). If the context closes first, throws
+     * {@link CancellationException}.
      */
     public void sleep(Duration delay) throws InterruptedException {
         checkNotLoopThread("sleep");
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Timeout t = schedule(delay, () -> done.complete(null));
+        Timeout t = schedule(delay, new Wakeup(done));
         try {
             done.get();
         } catch (InterruptedException e) {
             t.cancel();
             throw e;
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The timer task behind a sleep: completes the sleeper, or fails it if the loop closes first. */
+    private record Wakeup(CompletableFuture<Void> done) implements Runnable {
+        @Override
+        public void run() {
+            done.complete(null);
+        }
+
+        void abandon() {
+            done.completeExceptionally(new CancellationException("the IoContext closed during the sleep"));
         }
     }
 
@@ -521,7 +535,12 @@ public final class IoContext implements Executor, AutoCloseable {
         owner[0] = Thread.currentThread();
         try {
             runTasks();
-            timers.cancelAll();
+            timers.cancelAll(task -> {
+                if (task instanceof Wakeup sleeper) {
+                    sleeper.abandon();
+                }
+            });
+            ops.close(); // new submissions are refused from here on: nothing would ever poll them
             backend.close(); // aborts every pending op through the table, exactly once each
             closed = true;
             // Drain what handlers and earlier posters queued; they see a closed context from here on.

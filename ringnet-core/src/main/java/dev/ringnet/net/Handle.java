@@ -44,7 +44,7 @@ final class Handle {
     }
 
     boolean isOpen() {
-        return !closed;
+        return !closed && !ctx.isClosed();
     }
 
     <T> void set(SocketOption<T> option, T value) throws IOException {

@@ -176,16 +176,30 @@ public final class TimerQueue {
      *     waiting for removal are not counted)
      */
     public int cancelAll() {
+        return cancelAll(task -> { });
+    }
+
+    /**
+     * As {@link #cancelAll()}, and hands each cancelled timer's task to {@code onCancelled}, so an
+     * owner can fail whoever waits on it (a sleeping task when its loop closes). Loop thread only.
+     */
+    public int cancelAll(java.util.function.Consumer<Runnable> onCancelled) {
         Timeout[] h = heap;
         int n = size;
         int cancelled = 0;
         for (int i = 0; i < n; i++) {
             Timeout t = h[i];
             h[i] = null;
+            Runnable task = t.task;
+            release(t);
             if (t.cancelInPlace()) {
                 cancelled++;
+                try {
+                    onCancelled.accept(task);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cancelAll callback threw; continuing", e);
+                }
             }
-            release(t);
         }
         size = 0;
         return cancelled;
