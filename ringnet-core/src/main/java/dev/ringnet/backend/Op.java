@@ -86,6 +86,11 @@ public final class Op {
         return slot;
     }
 
+    /** The request id of the op's current use (what {@code cancel} takes). */
+    public long requestId() {
+        return id();
+    }
+
     /** True once a cancel (by request or deadline) claimed the op; its delivery is still pending. */
     public boolean cancelRequested() {
         int s = state();

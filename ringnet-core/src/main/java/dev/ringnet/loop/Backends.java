@@ -3,6 +3,8 @@ package dev.ringnet.loop;
 import dev.ringnet.backend.Backend;
 import dev.ringnet.backend.OpSink;
 import dev.ringnet.backend.nio.NioBackend;
+import dev.ringnet.backend.uring.UringBackend;
+import dev.ringnet.backend.uring.UringProbe;
 import java.io.IOException;
 import java.nio.channels.Selector;
 import java.util.List;
@@ -29,7 +31,7 @@ public final class Backends {
 
     /** Every known backend with its availability here, in {@code auto}'s order of preference. */
     public static List<BackendInfo> all() {
-        return List.of(probeNio());
+        return List.of(probeUring(), probeNio());
     }
 
     /** The backend {@code auto} selects: the first available in {@link #all()}'s order. */
@@ -69,9 +71,15 @@ public final class Backends {
                     skipped.isEmpty() ? "" : "; skipped " + String.join("; ", skipped));
         }
         return switch (info.name()) {
+            case "io_uring" -> new UringBackend(sink);
             case "nio" -> new NioBackend(sink);
             default -> throw new IllegalStateException("no factory for backend " + info.name());
         };
+    }
+
+    private static BackendInfo probeUring() {
+        UringProbe.Support support = UringProbe.support();
+        return new BackendInfo("io_uring", support.available(), support.detail());
     }
 
     private static BackendInfo probeNio() {
