@@ -11,7 +11,9 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import dev.ringnet.conformance.BackendSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -65,11 +67,13 @@ class CallbackAllocationTest {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(BackendSource.class)
     @Timeout(60)
-    void steadyStateRoundTripAllocatesNothingOnTheLoopThread() throws Exception {
+    void steadyStateRoundTripAllocatesNothingOnTheLoopThread(BackendInfo info) throws Exception {
+        BackendSource.assumeAvailable(info);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (IoContext ctx = IoContext.create("nio")) {
+        try (IoContext ctx = IoContext.create(info.name())) {
             TcpListener listener = TcpListener.bind(ctx, new InetSocketAddress("127.0.0.1", 0));
             PingPong p = new PingPong();
             listener.accept((ResultHandler<TcpSocket, PingPong>) (s, err, pp) -> pp.server = s, p);
@@ -87,7 +91,8 @@ class CallbackAllocationTest {
             runUntil(ctx, p, start + 20_000);
             long allocated = threads.getThreadAllocatedBytes(tid) - before;
             double perRoundTrip = (double) allocated / (p.roundTrips - start);
-            System.out.printf("callback echo: %.2f bytes allocated per round trip on the loop thread%n", perRoundTrip);
+            System.out.printf("callback echo on %s: %.2f bytes allocated per round trip on the loop thread%n",
+                    info.name(), perRoundTrip);
             assertThat(p.failure).isNull();
             // A round trip is 4 operations; a handful of stray bytes (JFR, JIT deopt) is tolerated.
             assertThat(perRoundTrip).isLessThan(8.0);
