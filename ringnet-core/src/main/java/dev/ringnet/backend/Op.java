@@ -27,8 +27,15 @@ import java.nio.ByteBuffer;
  * before {@link Backend#submit} and read by the backend on the same thread.
  */
 public final class Op {
-    /** Kinds of operation. Read side: RECV, ACCEPT, RECV_FROM. Write side: the rest. */
-    public static final byte RECV = 1, SEND = 2, SEND_ALL = 3, ACCEPT = 4, CONNECT = 5, RECV_FROM = 6, SEND_TO = 7;
+    /**
+     * Kinds of operation. Read side: RECV, ACCEPT, RECV_FROM, ACCEPT_MULTI, RECV_MULTI; write side:
+     * the rest. The MULTI kinds are multishot: they produce results until cancelled or ended
+     * ({@link OpSink#more}, {@link OpSink#received}) and then complete once like any other op.
+     * SEND_ZC is a send whose buffer the kernel may still read after the byte count is known: it
+     * completes only when the kernel has let go of the buffer.
+     */
+    public static final byte RECV = 1, SEND = 2, SEND_ALL = 3, ACCEPT = 4, CONNECT = 5, RECV_FROM = 6, SEND_TO = 7,
+            ACCEPT_MULTI = 8, RECV_MULTI = 9, SEND_ZC = 10;
 
     static final int FREE = 0, PENDING = 1, RUNNING = 2, CANCELLED = 3, TIMED_OUT = 4;
     static final int STATE_BITS = 3;
@@ -142,7 +149,12 @@ public final class Op {
 
     /** True for the kinds that wait for readability (or an incoming connection). */
     public boolean isReadSide() {
-        return kind == RECV || kind == ACCEPT || kind == RECV_FROM;
+        return kind == RECV || kind == ACCEPT || kind == RECV_FROM || kind == ACCEPT_MULTI || kind == RECV_MULTI;
+    }
+
+    /** True for the multishot kinds. */
+    public boolean isMultishot() {
+        return kind == ACCEPT_MULTI || kind == RECV_MULTI;
     }
 
     @Override

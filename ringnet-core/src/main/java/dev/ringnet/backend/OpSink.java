@@ -27,6 +27,20 @@ public interface OpSink {
     /** The op failed. */
     void fail(Op op, IOException error);
 
+    /**
+     * A multishot ACCEPT_MULTI produced one more result (the accepted handle) and stays in flight.
+     * A claimed ({@link #tryStart}) op is returned to pending before the handler runs, so the handler
+     * may cancel it.
+     */
+    void more(Op op, int result);
+
+    /**
+     * A multishot RECV_MULTI received {@code data} (position..limit), which the backend lends to the
+     * handler only for the duration of the call, and stays in flight. Claimed ops are returned to
+     * pending first, as for {@link #more}.
+     */
+    void received(Op op, java.nio.ByteBuffer data);
+
     /** The op was cancelled (by request or by its deadline) and has been unlinked from the backend. */
     void cancelled(Op op);
 

@@ -1,10 +1,12 @@
 package dev.ringnet.backend;
 
 import dev.ringnet.io.IoHandler;
+import dev.ringnet.io.ReceiveHandler;
 import dev.ringnet.io.OperationCancelledException;
 import dev.ringnet.io.OperationTimeoutException;
 import dev.ringnet.time.Timeout;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -189,6 +191,28 @@ public final class OpTable implements OpSink {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    @Override
+    public void more(Op op, int result) {
+        park(op);
+        try {
+            op.completer.complete(op.owner, result, op.address, null, op.handler, op.attachment);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public void received(Op op, ByteBuffer data) {
+        park(op);
+        try {
+            ((ReceiveHandler<Object>) op.handler).onReceive(data, null, op.attachment);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "receive handler threw; the loop carries on", t);
+        }
+    }
+
     @Override
     public void complete(Op op, int result) {
         deliver(op, result, null);
@@ -217,6 +241,7 @@ public final class OpTable implements OpSink {
     private void deliver(Op op, int result, IOException error) {
         Object handler = op.handler;
         Object attachment = op.attachment;
+        byte kind = op.kind;
         Completer completer = op.completer;
         Object owner = op.owner;
         var address = op.address;
@@ -226,7 +251,9 @@ public final class OpTable implements OpSink {
             deadline.cancel();
         }
         try {
-            if (completer == null) {
+            if (kind == Op.RECV_MULTI) { // the end of a multishot receive: end of stream or why it stopped
+                ((ReceiveHandler<Object>) handler).onReceive(null, error, attachment);
+            } else if (completer == null) {
                 ((IoHandler<Object>) handler).onComplete(result, error, attachment);
             } else {
                 completer.complete(owner, result, address, error, handler, attachment);
@@ -254,6 +281,9 @@ public final class OpTable implements OpSink {
             case Op.CONNECT -> "connect";
             case Op.RECV_FROM -> "recvFrom";
             case Op.SEND_TO -> "sendTo";
+            case Op.ACCEPT_MULTI -> "acceptMany";
+            case Op.RECV_MULTI -> "recvMany";
+            case Op.SEND_ZC -> "sendZeroCopy";
             default -> "operation";
         };
     }

@@ -67,6 +67,31 @@ public final class TcpListener implements AutoCloseable {
         return ops.submit(op);
     }
 
+    /**
+     * Accepts connections until cancelled (multishot; callback form, loop thread): the handler runs
+     * once per accepted connection, then a last time with an error — {@link
+     * dev.ringnet.io.OperationCancelledException} after {@link #cancel(long)} or {@link #close()}.
+     * On io_uring this is one multishot ACCEPT in the kernel instead of one submission per
+     * connection.
+     *
+     * <pre>{@code
+     * long id = listener.acceptMany((socket, err, server) -> {
+     *     if (err != null) return;                       // the last call: cancelled or failed
+     *     server.serve(socket);
+     * }, server);
+     * }</pre>
+     *
+     * @return the request id, for {@link #cancel(long)}
+     */
+    public <A> long acceptMany(ResultHandler<TcpSocket, A> handler, A attachment) {
+        Loop.checkLoopThread(h.ctx);
+        Objects.requireNonNull(handler, "handler");
+        OpTable ops = h.ops;
+        Op op = ops.acquire(Op.ACCEPT_MULTI, h.live(), handler, attachment);
+        ops.delivery(op, ACCEPTED, this);
+        return ops.submit(op);
+    }
+
     /** Accepts one connection ({@code CompletionStage} form). */
     public CompletionStage<TcpSocket> acceptAsync() {
         return Loop.submit(h.ctx, new OpFuture<TcpSocket>(h.ctx), f -> accept(f, null));

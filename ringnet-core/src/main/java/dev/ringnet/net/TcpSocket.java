@@ -5,6 +5,7 @@ import dev.ringnet.backend.Completer;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpTable;
 import dev.ringnet.io.IoHandler;
+import dev.ringnet.io.ReceiveHandler;
 import dev.ringnet.io.ResultHandler;
 import dev.ringnet.loop.IoContext;
 import java.io.IOException;
@@ -179,6 +180,21 @@ public final class TcpSocket implements AutoCloseable {
         return Loop.await(h.ctx, recvAsync(dst));
     }
 
+    /**
+     * Receives until the peer closes, an error, or a cancel (multishot; callback form, loop thread).
+     * The handler gets each chunk in a buffer the loop lends for the duration of the call — on
+     * io_uring a buffer from the loop's provided-buffer ring, so a connection waiting for data holds
+     * no buffer of its own — and a last call with {@code data == null}. See {@link ReceiveHandler}.
+     *
+     * @return the request id, for {@link #cancel(long)}
+     */
+    public <A> long recvMany(ReceiveHandler<A> handler, A attachment) {
+        Loop.checkLoopThread(h.ctx);
+        Objects.requireNonNull(handler, "handler");
+        OpTable ops = h.ops;
+        return ops.submit(ops.acquire(Op.RECV_MULTI, h.live(), handler, attachment));
+    }
+
     // ------------------------------------------------------------------ send
 
     /**
@@ -198,6 +214,22 @@ public final class TcpSocket implements AutoCloseable {
     public int send(ByteBuffer src) throws IOException {
         Loop.checkMayBlock(h.ctx);
         return Loop.await(h.ctx, sendAsync(src));
+    }
+
+    /**
+     * Sends without copying the bytes into the kernel where the backend can (io_uring's
+     * {@code SEND_ZC}; elsewhere a plain send): the NIC reads them from {@code src} directly. The
+     * handler runs only once the kernel no longer needs the buffer, so reusing {@code src} in the
+     * handler is safe. Worth it for large buffers (tens of KiB and up); may be partial like
+     * {@link #send}. Callback form, loop thread. Use a direct buffer: a heap buffer is copied anyway.
+     */
+    public <A> long sendZeroCopy(ByteBuffer src, IoHandler<A> handler, A attachment) {
+        return submit(Op.SEND_ZC, src, handler, attachment);
+    }
+
+    /** Zero-copy send ({@code CompletionStage} form); see {@link #sendZeroCopy(ByteBuffer, IoHandler, Object)}. */
+    public CompletionStage<Integer> sendZeroCopyAsync(ByteBuffer src) {
+        return Loop.submit(h.ctx, new OpFuture<Integer>(h.ctx), f -> sendZeroCopy(src, f, null));
     }
 
     /**

@@ -114,12 +114,22 @@ class BackendConformanceTest {
         }
     }
 
+    /**
+     * Closes what the test opened: the contexts first, then the rest in reverse order. Closing a
+     * context closes its sockets; after that a socket's own close() has nothing left to wait for,
+     * whereas closing a socket first would post to the loop and wait, forever if the loop thread
+     * has died.
+     */
     @AfterEach
     void closeEverything() throws Exception {
+        List<AutoCloseable> order = new ArrayList<>();
+        cleanup.stream().filter(r -> r instanceof IoContext).forEach(order::add);
+        cleanup.stream().filter(r -> !(r instanceof IoContext)).forEach(order::add);
+        cleanup.clear();
         Exception first = null;
-        while (!cleanup.isEmpty()) {
+        for (AutoCloseable resource : order) {
             try {
-                cleanup.pop().close();
+                resource.close();
             } catch (Exception e) {
                 if (first == null) {
                     first = e;
@@ -992,9 +1002,17 @@ class BackendConformanceTest {
         ctx.run(); // returns at once: still stopped
         ctx.restart();
         Thread again = ctx.start("conformance-restart-" + info.name());
+        // The new loop thread must really wait in the backend (a timer) and do real I/O, not only
+        // run a task that happened to be queued before it first blocked.
+        assertThat(ctx.sleepAsync(Duration.ofMillis(20)).toCompletableFuture().get(WAIT_SECONDS, SECONDS))
+                .as("a timer on the restarted loop thread").isNull();
         CountDownLatch ranAgain = new CountDownLatch(1);
         ctx.post(ranAgain::countDown);
-        assertThat(ranAgain.await(WAIT_SECONDS, SECONDS)).isTrue();
+        assertThat(ranAgain.await(WAIT_SECONDS, SECONDS)).as("a task posted to the restarted loop ran").isTrue();
+        UdpSocket udp = track(UdpSocket.bind(ctx, LOOPBACK_ANY_PORT));
+        CompletableFuture<Datagram> received = udp.recvFromAsync(ByteBuffer.allocate(8)).toCompletableFuture();
+        get(udp.sendToAsync(ByteBuffer.wrap(new byte[] {7}), udp.localAddress()));
+        assertThat(received.get(WAIT_SECONDS, SECONDS).bytes()).as("I/O on the restarted loop thread").isEqualTo(1);
         ctx.stop();
         assertThat(again.join(Duration.ofSeconds(WAIT_SECONDS))).isTrue();
     }

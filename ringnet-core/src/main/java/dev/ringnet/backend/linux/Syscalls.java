@@ -450,6 +450,47 @@ public final class Syscalls implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code recvfrom(2)} of one datagram (or stream bytes) into native memory at {@code address};
+     * bytes received, or -errno. The sender's address is written to {@code from} — native memory of
+     * at least {@link SockAddr#STORAGE_SIZE} bytes, owned by the caller — and its length to the
+     * {@code socklen_t} at the start of the native segment {@code fromLen} (decode both with
+     * {@link SockAddr#read}). A datagram longer than {@code len} is truncated to it. With
+     * {@link LinuxConstants#MSG_DONTWAIT} in {@code flags} the call is a critical downcall, as for
+     * {@link #recv}. Allocation-free.
+     */
+    public long recvfrom(int fd, long address, int len, int flags, MemorySegment from, MemorySegment fromLen) {
+        checkLength(from, SockAddr.STORAGE_SIZE);
+        checkLength(fromLen, Integer.BYTES);
+        fromLen.set(JAVA_INT, 0, (int) SockAddr.STORAGE_SIZE);
+        try {
+            if ((flags & LinuxConstants.MSG_DONTWAIT) != 0) {
+                return check((long) Handles.RECVFROM_CRITICAL.invokeExact(callState, fd, address, (long) len, flags, from, fromLen));
+            }
+            return check((long) Handles.RECVFROM.invokeExact(callState, fd, address, (long) len, flags, from, fromLen));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sendto(2)} of {@code len} bytes from native memory at {@code address} to the socket
+     * address in the first {@code toLen} bytes of the native segment {@code to} (encoded with
+     * {@link SockAddr#write}); bytes sent, or -errno. Pass {@link LinuxConstants#MSG_NOSIGNAL} as for
+     * {@link #send}; {@link LinuxConstants#MSG_DONTWAIT} makes it a critical downcall. Allocation-free.
+     */
+    public long sendto(int fd, long address, int len, int flags, MemorySegment to, int toLen) {
+        checkLength(to, toLen);
+        try {
+            if ((flags & LinuxConstants.MSG_DONTWAIT) != 0) {
+                return check((long) Handles.SENDTO_CRITICAL.invokeExact(callState, fd, address, (long) len, flags, to, toLen));
+            }
+            return check((long) Handles.SENDTO.invokeExact(callState, fd, address, (long) len, flags, to, toLen));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     // ------------------------------------------------------------------ io_uring
 
     /**
@@ -659,6 +700,15 @@ public final class Syscalls implements AutoCloseable {
         static final MethodHandle RECV_CRITICAL = bind("recv", true, XFER);
         static final MethodHandle SEND = bind("send", false, XFER);
         static final MethodHandle SEND_CRITICAL = bind("send", true, XFER);
+        // recvfrom/sendto: the buffer pointer as a long like recv/send; the sockaddr as a segment.
+        private static final FunctionDescriptor XFER_FROM = FunctionDescriptor.of(JAVA_LONG,
+                JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle RECVFROM = bind("recvfrom", false, XFER_FROM);
+        static final MethodHandle RECVFROM_CRITICAL = bind("recvfrom", true, XFER_FROM);
+        private static final FunctionDescriptor XFER_TO = FunctionDescriptor.of(JAVA_LONG,
+                JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle SENDTO = bind("sendto", false, XFER_TO);
+        static final MethodHandle SENDTO_CRITICAL = bind("sendto", true, XFER_TO);
 
         // long syscall(long number, ...): every variadic argument a 64-bit value.
         static final MethodHandle IO_URING_SETUP = bind("syscall", false,

@@ -35,6 +35,13 @@ public final class NioBackend implements Backend {
     private static final int CONNECT_STARTED = 1;
     /** Parked because a cancel claimed the op before its first attempt. */
     private static final int PARKED_CANCELLED = 2;
+    /** A multishot step delivered a result and the op goes on. */
+    private static final int MORE = Integer.MIN_VALUE + 1;
+    /** Multishot results per socket per readiness event, so one busy peer cannot starve the others. */
+    private static final int MULTISHOT_BUDGET = 16;
+    private static final int RECEIVE_BUFFER_SIZE = 64 * 1024;
+
+    private ByteBuffer receiveBuffer;
 
     private final OpSink sink;
     private final Selector selector;
@@ -192,7 +199,9 @@ public final class NioBackend implements Backend {
             return;
         }
         boolean read = op.isReadSide();
-        if (s.head(read) == null) {
+        // Multishot ops are only queued here: each of their results is a delivery, and deliveries
+        // never happen inside submit. The next poll finds the socket ready and serves them.
+        if (s.head(read) == null && !op.isMultishot()) {
             if (!sink.tryStart(op)) { // a cancel from another thread won before the first attempt
                 op.backendFlags |= PARKED_CANCELLED;
                 park(op, -1, null);
@@ -234,7 +243,9 @@ public final class NioBackend implements Backend {
         NioSocket s = handle(op);
         if (s != null && s.unlink(op, op.isReadSide())) {
             updateInterest(s);
-            sink.cancelled(op);
+            // Delivered at the next poll, not inside the cancel call (which may come from a handler).
+            op.backendFlags |= PARKED_CANCELLED;
+            park(op, -1, null);
         }
         // Otherwise it is parked with a result (delivered as is) or already delivered.
     }
@@ -250,7 +261,8 @@ public final class NioBackend implements Backend {
                 int n = s.channel instanceof SocketChannel sc ? sc.read(buf) : ((DatagramChannel) s.channel).read(buf);
                 return n == 0 && buf.hasRemaining() ? WOULD_BLOCK : n;
             }
-            case Op.SEND: {
+            case Op.SEND:
+            case Op.SEND_ZC: { // java.nio has no zero-copy send: the kernel copies, so completing at once is exact
                 int n = s.channel instanceof SocketChannel sc ? sc.write(buf) : ((DatagramChannel) s.channel).write(buf);
                 return n == 0 && buf.hasRemaining() ? WOULD_BLOCK : n;
             }
@@ -365,6 +377,7 @@ public final class NioBackend implements Backend {
 
     /** Retries the queue of one direction from its head until an op would block. */
     private void drain(NioSocket s, boolean read) {
+        int budget = MULTISHOT_BUDGET;
         for (Op op = s.head(read); op != null && !s.closed; op = s.head(read)) {
             if (!sink.tryStart(op)) {
                 s.pop(read);
@@ -374,7 +387,20 @@ public final class NioBackend implements Backend {
             }
             int result;
             try {
-                result = attempt(s, op);
+                if (op.isMultishot()) {
+                    result = attemptMultishot(s, op);
+                    if (result == MORE) {
+                        if (--budget == 0) {
+                            // Fairness: a flooding peer yields to the other sockets. The op is pending
+                            // again (more/received parked it) and still queued, so the level-triggered
+                            // selector reports the socket again at the next poll.
+                            return;
+                        }
+                        continue; // the op stays at the head, pending again
+                    }
+                } else {
+                    result = attempt(s, op);
+                }
             } catch (IOException | RuntimeException e) {
                 s.pop(read);
                 delivered++;
@@ -398,6 +424,43 @@ public final class NioBackend implements Backend {
     private static IOException asIOException(Exception e) {
         return e instanceof IOException io ? io : new IOException(e.getClass().getSimpleName()
                 + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+    }
+
+    /**
+     * One step of a multishot op: delivers one result through {@link OpSink#more} or
+     * {@link OpSink#received} and returns {@link #MORE}, or returns WOULD_BLOCK, or returns the
+     * final result (-1 at end of stream) for the caller to complete the op with.
+     */
+    private int attemptMultishot(NioSocket s, Op op) throws IOException {
+        if (op.kind == Op.ACCEPT_MULTI) {
+            SocketChannel accepted = ((ServerSocketChannel) s.channel).accept();
+            if (accepted == null) {
+                return WOULD_BLOCK;
+            }
+            delivered++;
+            sink.more(op, adopt(SocketType.STREAM, accepted));
+            return MORE;
+        }
+        ByteBuffer lent = receiveBuffer();
+        lent.clear();
+        int n = ((SocketChannel) s.channel).read(lent);
+        if (n <= 0) {
+            return n == 0 ? WOULD_BLOCK : -1;
+        }
+        lent.flip();
+        delivered++;
+        sink.received(op, lent);
+        return MORE;
+    }
+
+    /** The buffer lent to RECV_MULTI handlers: one per backend, as a handler returns before the next read. */
+    private ByteBuffer receiveBuffer() {
+        ByteBuffer b = receiveBuffer;
+        if (b == null) {
+            b = ByteBuffer.allocateDirect(RECEIVE_BUFFER_SIZE);
+            receiveBuffer = b;
+        }
+        return b;
     }
 
     @Override

@@ -4,6 +4,7 @@ import static dev.ringnet.backend.uring.IoUringConstants.*;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringnet.backend.Backend;
 import dev.ringnet.backend.Op;
@@ -68,6 +69,17 @@ public final class UringBackend implements Backend {
     private static final long MSGHDR_AT = 128, IOVEC_AT = 192;
 
     private static final long CLOSE_DRAIN_NANOS = 5_000_000_000L;
+    /**
+     * Provided buffers for recvMany: how many (a power of two) and how big, read when the backend
+     * is created from {@code ringnet.uring.bufferRing.entries} / {@code .bufferSize}.
+     */
+    private final int bufferRingEntries = Integer.getInteger("ringnet.uring.bufferRing.entries", 1024);
+    private final int bufferRingSize = Integer.getInteger("ringnet.uring.bufferRing.bufferSize", 4096);
+
+    private BufferRing bufferRing;
+    private long enobufs;
+    private long zeroCopyNotifications;
+    private final boolean sendZeroCopy = UringProbe.support().sendZeroCopy();
 
     private final OpSink sink;
     private final Syscalls sys;
@@ -289,9 +301,25 @@ public final class UringBackend implements Backend {
                 Sqe.prep(sqes, at, IORING_OP_SEND, op.handle, dataAddress(op, false), dataLength(op), 0, userData);
                 sqes.set(JAVA_INT, at + Sqe.OP_FLAGS, MSG_NOSIGNAL);
             }
-            case Op.ACCEPT -> {
+            case Op.ACCEPT, Op.ACCEPT_MULTI -> {
                 Sqe.prep(sqes, at, IORING_OP_ACCEPT, op.handle, 0, 0, 0, userData);
                 sqes.set(JAVA_INT, at + Sqe.OP_FLAGS, LinuxConstants.SOCK_NONBLOCK | LinuxConstants.SOCK_CLOEXEC);
+                if (op.kind == Op.ACCEPT_MULTI) {
+                    sqes.set(JAVA_SHORT, at + Sqe.IOPRIO, IORING_ACCEPT_MULTISHOT);
+                }
+            }
+            case Op.RECV_MULTI -> {
+                bufferRing(); // registered on first use: contexts that never use it pay nothing
+                Sqe.prep(sqes, at, IORING_OP_RECV, op.handle, 0, 0, 0, userData);
+                sqes.set(JAVA_BYTE, at + Sqe.FLAGS, IOSQE_BUFFER_SELECT);
+                sqes.set(JAVA_SHORT, at + Sqe.IOPRIO, IORING_RECV_MULTISHOT);
+                sqes.set(JAVA_SHORT, at + Sqe.BUF_INDEX, BufferRing.GROUP);
+            }
+            case Op.SEND_ZC -> {
+                boolean zeroCopy = sendZeroCopy && op.buffer.isDirect();
+                Sqe.prep(sqes, at, zeroCopy ? IORING_OP_SEND_ZC : IORING_OP_SEND, op.handle,
+                        dataAddress(op, false), dataLength(op), 0, userData);
+                sqes.set(JAVA_INT, at + Sqe.OP_FLAGS, MSG_NOSIGNAL);
             }
             case Op.CONNECT -> {
                 MemorySegment scratch = scratch(slot);
@@ -349,6 +377,17 @@ public final class UringBackend implements Backend {
     private MemorySegment takeBounce() {
         MemorySegment chunk = bouncePool.pollFirst();
         return chunk != null ? chunk : arena.allocate(BOUNCE_SIZE, 64);
+    }
+
+    private BufferRing bufferRing() {
+        if (bufferRing == null) {
+            try {
+                bufferRing = BufferRing.register(sys, ring.ringFd, arena, bufferRingEntries, bufferRingSize);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot register the provided-buffer ring for recvMany", e);
+            }
+        }
+        return bufferRing;
     }
 
     private MemorySegment scratch(int slot) {
@@ -434,11 +473,12 @@ public final class UringBackend implements Backend {
                 long at = ring.cqeOffset(0);
                 long userData = cq.get(JAVA_LONG, at + Cqe.USER_DATA);
                 int res = cq.get(JAVA_INT, at + Cqe.RES);
+                int flags = cq.get(JAVA_INT, at + Cqe.FLAGS);
                 ring.cqAdvance(1);
                 if ((userData & INTERNAL) != 0) {
                     internal(userData, res);
                 } else {
-                    complete(userData, res);
+                    complete(userData, res, flags);
                 }
             }
         }
@@ -468,13 +508,31 @@ public final class UringBackend implements Backend {
         return op != null && userData(op) == userData ? op : null;
     }
 
-    private void complete(long userData, int res) {
+    private void complete(long userData, int res, int flags) {
         Op op = inflightOp(userData);
         if (op == null) {
             LOG.log(System.Logger.Level.WARNING, "io_uring completion for unknown op {0} (res {1})", userData, res);
             return;
         }
         int slot = op.slot();
+        switch (op.kind) {
+            case Op.SEND_ZC -> {
+                zeroCopySent(op, res, flags);
+                return;
+            }
+            case Op.RECV_MULTI -> {
+                if (multishotReceived(op, res, flags)) {
+                    return;
+                }
+            }
+            case Op.ACCEPT_MULTI -> {
+                if (res >= 0) {
+                    multishotAccepted(op, res, flags);
+                    return;
+                }
+            }
+            default -> { }
+        }
         if (res == -Errno.ECANCELED || (res == -Errno.EINTR && op.cancelRequested())) {
             finish(op);
             if (op.cancelRequested()) {
@@ -544,6 +602,115 @@ public final class UringBackend implements Backend {
         }
     }
 
+    /**
+     * A SEND_ZC completes in two CQEs: the result (flagged MORE when a notification follows), then
+     * the notification that the kernel no longer reads the buffer. Only then does the handler run.
+     */
+    private void zeroCopySent(Op op, int res, int flags) {
+        if ((flags & IORING_CQE_F_NOTIF) == 0) { // the result
+            if (res >= 0) {
+                advance(op, res, false);
+            }
+            op.progress = res; // bytes, or -errno kept for the notification
+            if ((flags & IORING_CQE_F_MORE) != 0) {
+                return; // the buffer is still the kernel's
+            }
+        }
+        if ((flags & IORING_CQE_F_NOTIF) != 0) {
+            zeroCopyNotifications++;
+        }
+        finish(op);
+        int result = op.progress;
+        if (result == -Errno.ECANCELED) {
+            if (op.cancelRequested()) {
+                sink.cancelled(op);
+            } else {
+                sink.aborted(op, closing ? "event loop closed" : "socket closed");
+            }
+        } else if (result < 0) {
+            sink.fail(op, Errno.toException(-result, "send"));
+        } else {
+            sink.complete(op, result);
+        }
+    }
+
+    /** One connection of a multishot accept; re-arms the accept when the kernel ended the multishot. */
+    private void multishotAccepted(Op op, int fd, int flags) {
+        if (closing) {
+            sys.close(fd);
+        } else {
+            track(fd, SocketType.STREAM, familyOf(op.handle) == LinuxConstants.AF_INET6);
+            delivered++;
+            sink.more(op, fd);
+        }
+        if ((flags & IORING_CQE_F_MORE) == 0) {
+            rearmOrEnd(op);
+        }
+    }
+
+    /**
+     * A CQE of a multishot recv. Returns false when it is the op's final error for the common path
+     * (cancelled, reset...). Data is lent to the handler and the buffer recycled right after;
+     * ENOBUFS (every buffer in use) and a kernel-ended multishot re-arm the recv, so no byte is lost:
+     * what the kernel could not place stays in the socket.
+     */
+    private boolean multishotReceived(Op op, int res, int flags) {
+        boolean bufferUsed = (flags & IORING_CQE_F_BUFFER) != 0;
+        int bid = flags >>> 16;
+        if (res > 0) {
+            delivered++;
+            try {
+                sink.received(op, bufferRing.lend(bid, res));
+            } finally {
+                bufferRing.recycle(bid);
+            }
+            if ((flags & IORING_CQE_F_MORE) == 0) {
+                rearmOrEnd(op);
+            }
+            return true;
+        }
+        if (bufferUsed) {
+            bufferRing.recycle(bid);
+        }
+        if (res == 0) {
+            finish(op);
+            sink.complete(op, -1); // end of stream
+            return true;
+        }
+        if (res == -Errno.ENOBUFS) {
+            enobufs++;
+            rearmOrEnd(op);
+            return true;
+        }
+        return false;
+    }
+
+    /** Submits a multishot op again, unless it was cancelled, its socket closed, or the loop is closing. */
+    private void rearmOrEnd(Op op) {
+        if (inflight[op.slot()] != op) {
+            return; // delivered meanwhile (a handler closed the socket and the abort came through)
+        }
+        if (op.cancelRequested()) {
+            finish(op);
+            sink.cancelled(op);
+        } else if (closing || op.handle < 0 || op.handle >= fdOpen.length || fdOpen[op.handle] == 0) {
+            finish(op);
+            sink.aborted(op, closing ? "event loop closed" : "socket closed");
+        } else {
+            prepare(op);
+        }
+    }
+
+    /** How many times a multishot recv found every provided buffer in use (for tests and diagnostics). */
+    public long bufferExhaustions() {
+        return enobufs;
+    }
+
+    /** How many SEND_ZC notifications arrived: zero-copy sends that really were (for tests and diagnostics). */
+    public long zeroCopyNotifications() {
+        return zeroCopyNotifications;
+    }
+
     /** Moves the buffer's position over the bytes the kernel transferred (copying out of a bounce chunk). */
     private void advance(Op op, int bytes, boolean received) {
         ByteBuffer buf = op.buffer;
@@ -572,7 +739,9 @@ public final class UringBackend implements Backend {
     private static String describe(byte kind) {
         return switch (kind) {
             case Op.RECV -> "recv";
-            case Op.SEND, Op.SEND_ALL -> "send";
+            case Op.SEND, Op.SEND_ALL, Op.SEND_ZC -> "send";
+            case Op.ACCEPT_MULTI -> "accept";
+            case Op.RECV_MULTI -> "recv";
             case Op.ACCEPT -> "accept";
             case Op.CONNECT -> "connect";
             case Op.RECV_FROM -> "recvmsg";
@@ -632,6 +801,9 @@ public final class UringBackend implements Backend {
         synchronized (wakeLock) {
             closed = true;
             sys.close(eventFd);
+        }
+        if (bufferRing != null && ring.mayEnter()) {
+            bufferRing.unregister(sys, ring.ringFd); // before its memory goes back with the arena
         }
         ring.close();
         sys.close();

@@ -34,8 +34,13 @@ public final class UringProbe {
      *
      * @param available true if a ring can be created and has every required operation
      * @param detail    what it runs with (kernel, set-up flags, operations), or why not
+     * @param sendZeroCopy whether the kernel has {@code IORING_OP_SEND_ZC}
      */
-    public record Support(boolean available, String detail) {}
+    public record Support(boolean available, String detail, boolean sendZeroCopy) {
+        Support(boolean available, String detail) {
+            this(available, detail, false);
+        }
+    }
 
     private static volatile Support cached;
 
@@ -93,7 +98,8 @@ public final class UringProbe {
             if (!missing.isEmpty()) {
                 return new Support(false, kernel + " lacks io_uring ops " + String.join(",", missing));
             }
-            return new Support(true, kernel + ", " + ring.describeSetup() + ", ops " + String.join(" ", present));
+            return new Support(true, kernel + ", " + ring.describeSetup() + ", ops " + String.join(" ", present),
+                    present.contains(opName(IORING_OP_SEND_ZC)));
         } catch (IOException e) {
             String why = e.getMessage();
             if (why != null && why.contains("EPERM")) {

@@ -81,6 +81,107 @@ class UringBackendTest {
         }
     }
 
+    @Test
+    void exhaustingTheProvidedBuffersLosesNoData() throws Exception {
+        int connections = 8;
+        int perConnection = 256 * 1024;
+        String entries = System.getProperty("ringnet.uring.bufferRing.entries");
+        System.setProperty("ringnet.uring.bufferRing.entries", "2"); // two 4 KiB buffers for 2 MiB of data
+        IoContext ctx;
+        try {
+            ctx = IoContext.create("io_uring");
+        } finally {
+            if (entries == null) System.clearProperty("ringnet.uring.bufferRing.entries");
+            else System.setProperty("ringnet.uring.bufferRing.entries", entries);
+        }
+        try (ctx) {
+            TcpListener listener = TcpListener.bind(ctx, new InetSocketAddress("127.0.0.1", 0));
+            long[] received = new long[connections];
+            java.util.zip.CRC32[] crcs = new java.util.zip.CRC32[connections];
+            int[] ended = {0};
+            int[] accepted = {0};
+            listener.acceptMany((ResultHandler<TcpSocket, Void>) (socket, err, a) -> {
+                if (err != null) return;
+                int index = accepted[0]++;
+                crcs[index] = new java.util.zip.CRC32();
+                socket.recvMany((data, rerr, i) -> {
+                    if (data == null) {
+                        ended[0]++;
+                        socket.close();
+                        return;
+                    }
+                    received[i] += data.remaining();
+                    crcs[i].update(data);
+                }, index);
+            }, null);
+            byte[] payload = new byte[perConnection];
+            new java.util.Random(3).nextBytes(payload);
+            java.util.zip.CRC32 expected = new java.util.zip.CRC32();
+            expected.update(payload);
+            java.util.List<CompletableFuture<Void>> writers = new java.util.ArrayList<>();
+            InetSocketAddress address = listener.localAddress();
+            for (int c = 0; c < connections; c++) {
+                writers.add(CompletableFuture.runAsync(() -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(address, 5000);
+                        s.getOutputStream().write(payload);
+                        s.shutdownOutput();
+                        s.getInputStream().read(); // until the server closes
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }, Thread::startVirtualThread));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ended[0] < connections && System.nanoTime() < deadline) {
+                ctx.runOnce(WAIT);
+            }
+            assertThat(ended[0]).isEqualTo(connections);
+            for (int c = 0; c < connections; c++) {
+                assertThat(received[c]).as("bytes on connection %d", c).isEqualTo(perConnection);
+                assertThat(crcs[c].getValue()).as("checksum on connection %d", c).isEqualTo(expected.getValue());
+            }
+            CompletableFuture<Void> allWritten = CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new));
+            while (!allWritten.isDone() && System.nanoTime() < deadline) {
+                ctx.runOnce(WAIT); // the closes reach the kernel with the next enter
+            }
+            allWritten.get(1, TimeUnit.SECONDS);
+            UringBackend backend = (UringBackend) ctx.backend();
+            System.out.printf("io_uring: %d provided-buffer exhaustions (ENOBUFS) recovered%n", backend.bufferExhaustions());
+            assertThat(backend.bufferExhaustions()).as("the test really ran out of buffers").isPositive();
+            listener.close();
+        }
+    }
+
+    @Test
+    void zeroCopySendsReallyUseSendZc() throws Exception {
+        Assumptions.assumeTrue(UringProbe.support().sendZeroCopy(), "kernel without IORING_OP_SEND_ZC");
+        try (IoContext ctx = IoContext.create("io_uring")) {
+            TcpListener listener = TcpListener.bind(ctx, new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<TcpSocket> accepted = new CompletableFuture<>();
+            listener.accept((ResultHandler<TcpSocket, Void>) (s, err, a) -> accepted.complete(s), null);
+            try (Socket peer = new Socket()) {
+                peer.connect(listener.localAddress(), 5000);
+                while (!accepted.isDone()) {
+                    ctx.runOnce(WAIT);
+                }
+                TcpSocket server = accepted.join();
+                ByteBuffer src = ByteBuffer.allocateDirect(64 * 1024);
+                AtomicInteger done = new AtomicInteger(-2);
+                server.sendZeroCopy(src, (IoHandler<Void>) (n, err, a) -> done.set(err == null ? n : -1), null);
+                CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> drain(peer, src.capacity()));
+                while (done.get() == -2) {
+                    ctx.runOnce(WAIT);
+                }
+                assertThat(done.get()).isPositive();
+                assertThat(((UringBackend) ctx.backend()).zeroCopyNotifications()).isEqualTo(1);
+                server.close();
+                read.get(10, TimeUnit.SECONDS);
+            }
+            listener.close();
+        }
+    }
+
     private static int drain(Socket peer, int expected) {
         byte[] buf = new byte[65536];
         int total = 0;
