@@ -63,6 +63,23 @@ public interface Backend extends AutoCloseable {
     /** Aborts the handle's pending ops ({@link OpSink#aborted}) and closes it. Idempotent. */
     void close(int handle);
 
+    /**
+     * True if the backend enforces {@link Op#timeoutNanos} for ops of this kind itself (io_uring's
+     * linked timeouts) and reports expiry with {@link OpSink#timedOut}; otherwise the loop arms a
+     * timer that cancels the op.
+     */
+    default boolean linksTimeout(byte kind) {
+        return false;
+    }
+
+    /**
+     * The only thread that may ever poll this backend, once it has polled (io_uring with
+     * {@code IORING_SETUP_SINGLE_ISSUER}), or null when any thread may, one at a time.
+     */
+    default Thread boundThread() {
+        return null;
+    }
+
     /** Starts an operation. It completes through the sink during a later {@link #poll}. */
     void submit(Op op);
 

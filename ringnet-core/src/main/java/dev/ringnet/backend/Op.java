@@ -65,6 +65,12 @@ public final class Op {
     public ByteBuffer buffer;
     /** Target of CONNECT and SEND_TO; for RECV_FROM the backend stores the sender here. */
     public SocketAddress address;
+    /**
+     * Deadline of the op, relative to its submission, in nanoseconds; 0 for none. When it passes
+     * first, the op fails with {@code OperationTimeoutException}: through a linked timeout in the
+     * kernel where the backend has one ({@link Backend#linksTimeout}), else a loop timer.
+     */
+    public long timeoutNanos;
     /** Bytes already moved by a SEND_ALL that needed several writes. */
     public int progress;
     /** Backend-private flags (for example "connect already initiated"). */
@@ -136,6 +142,7 @@ public final class Op {
         buffer = null;
         address = null;
         progress = 0;
+        timeoutNanos = 0;
         backendFlags = 0;
         next = null;
         parkedResult = 0;

@@ -44,6 +44,9 @@ public interface OpSink {
     /** The op was cancelled (by request or by its deadline) and has been unlinked from the backend. */
     void cancelled(Op op);
 
+    /** The op's own deadline ({@link Op#timeoutNanos}) passed first and the backend ended it. */
+    void timedOut(Op op);
+
     /** The op was ended because its socket or the whole backend is closing. */
     void aborted(Op op, String why);
 }

@@ -5,6 +5,7 @@ import dev.ringnet.io.ReceiveHandler;
 import dev.ringnet.io.OperationCancelledException;
 import dev.ringnet.io.OperationTimeoutException;
 import dev.ringnet.time.Timeout;
+import dev.ringnet.time.TimerQueue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -29,6 +30,7 @@ public final class OpTable implements OpSink {
     private final Executor loop;
     private final Thread[] loopThread;
     private Backend backend;
+    private TimerQueue timers;
     private volatile Op[] slots = new Op[64];
     private int used;
     private Op free;
@@ -44,9 +46,21 @@ public final class OpTable implements OpSink {
         this.loopThread = loopThread;
     }
 
-    /** Connects the backend whose completions this table receives; once, before any submit. */
-    public void attach(Backend backend) {
+    /**
+     * Connects the backend whose completions this table receives and the loop's timers (for the
+     * deadlines the backend does not enforce itself); once, before any submit.
+     */
+    public void attach(Backend backend, TimerQueue timers) {
         this.backend = backend;
+        this.timers = timers;
+    }
+
+    /**
+     * Connects a backend without loop timers, for harnesses that drive a backend directly: ops with
+     * a deadline then need a backend that links timeouts itself.
+     */
+    public void attach(Backend backend) {
+        attach(backend, null);
     }
 
     /** Ops submitted and not yet delivered. Loop thread. */
@@ -108,23 +122,14 @@ public final class OpTable implements OpSink {
         op.setCtl((ctl & ~Op.STATE_MASK) | Op.PENDING);
         inFlight++;
         long id = op.id();
+        if (op.timeoutNanos > 0 && !backend.linksTimeout(op.kind)) {
+            if (timers == null) {
+                throw new IllegalStateException("a deadline needs loop timers: this table was attached without them");
+            }
+            op.deadline = timers.schedule(System.nanoTime() + op.timeoutNanos, () -> expire(id));
+        }
         backend.submit(op);
         return id;
-    }
-
-    /**
-     * Ties a deadline timer to the op named by {@code requestId}, so that delivering the op cancels
-     * the timer; if the op was already delivered, the timer is cancelled now. The timer's task is
-     * expected to call {@link #expire(long)}. Loop thread.
-     */
-    public void armDeadline(long requestId, Timeout timer) {
-        Op op = slots[(int) requestId];
-        int state = op.state();
-        if (op.id() == requestId && state != Op.FREE) {
-            op.deadline = timer;
-        } else {
-            timer.cancel();
-        }
     }
 
     /**
@@ -228,6 +233,11 @@ public final class OpTable implements OpSink {
         deliver(op, -1, op.state() == Op.TIMED_OUT
                 ? new OperationTimeoutException(describe(op.kind) + " timed out")
                 : new OperationCancelledException(describe(op.kind) + " cancelled"));
+    }
+
+    @Override
+    public void timedOut(Op op) {
+        deliver(op, -1, new OperationTimeoutException(describe(op.kind) + " timed out"));
     }
 
     @Override

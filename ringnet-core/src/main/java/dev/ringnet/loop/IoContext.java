@@ -95,9 +95,9 @@ public final class IoContext implements Executor, AutoCloseable {
     private IoContext(String backendName) throws IOException {
         owner[0] = Thread.currentThread();
         ops = new OpTable(this, owner);
-        backend = Backends.create(backendName, ops);
-        ops.attach(backend);
         timers = new TimerQueue(this, this::inEventLoop);
+        backend = Backends.create(backendName, ops);
+        ops.attach(backend, timers);
     }
 
     /** Creates a context on the best backend available here ({@code auto}). */
@@ -128,6 +128,13 @@ public final class IoContext implements Executor, AutoCloseable {
             while (!stopped) {
                 iterate(-1);
             }
+        } catch (RuntimeException | Error e) {
+            // The backend itself failed (handler exceptions never get here): nothing would ever
+            // complete the pending operations, so end them all now rather than leave waiters hanging.
+            LOG.log(System.Logger.Level.ERROR, "event loop on " + backend.name() + " failed; closing the context", e);
+            closeRequested = true;
+            stopped = true;
+            throw e;
         } finally {
             leave();
         }
@@ -162,9 +169,23 @@ public final class IoContext implements Executor, AutoCloseable {
      */
     public Thread start(String threadName) {
         Thread t = Thread.ofPlatform().name(threadName).unstarted(this::run);
+        checkMayMoveTo(t);
         owner[0] = t;
         t.start();
         return t;
+    }
+
+    /**
+     * A backend may bind itself to the thread that first ran it (io_uring set up with
+     * {@code IORING_SETUP_SINGLE_ISSUER}): then no other thread can ever run the loop.
+     */
+    private void checkMayMoveTo(Thread next) {
+        Thread bound = backend.boundThread();
+        if (bound != null && bound != next) {
+            throw new IllegalStateException("this " + backend.name() + " context is bound to thread '" + bound.getName()
+                    + "' (its ring is single-issuer): run it there, or set -Dringnet.uring.singleIssuer=false"
+                    + " to let the loop move between threads at some cost per operation");
+        }
     }
 
     /** Starts {@link #run()} on a new thread named {@code ringnet-loop-N}. */
@@ -179,6 +200,7 @@ public final class IoContext implements Executor, AutoCloseable {
         if (running && !inEventLoop()) {
             throw new IllegalStateException("IoContext is already running on " + owner[0].getName());
         }
+        checkMayMoveTo(Thread.currentThread());
         owner[0] = Thread.currentThread();
         running = true;
     }

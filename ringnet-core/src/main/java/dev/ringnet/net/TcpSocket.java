@@ -87,12 +87,9 @@ public final class TcpSocket implements AutoCloseable {
         OpTable ops = h.ops;
         Op op = ops.acquire(Op.CONNECT, h.live(), handler, attachment);
         op.address = remote;
+        op.timeoutNanos = timeoutNanos(timeout);
         ops.delivery(op, CONNECTED, socket);
-        long id = ops.submit(op);
-        if (timeout != null && !timeout.isZero() && !timeout.isNegative()) {
-            ops.armDeadline(id, ctx.schedule(timeout, () -> ops.expire(id)));
-        }
-        return id;
+        return ops.submit(op);
     }
 
     /** Connects with default options and no deadline (callback form). */
@@ -162,11 +159,50 @@ public final class TcpSocket implements AutoCloseable {
         return 0;
     }
 
+    /** A deadline as the nanoseconds an op carries: 0 (none) for null, zero or negative. */
+    static long timeoutNanos(Duration timeout) {
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
     // ------------------------------------------------------------------ recv
 
     /** Receives into {@code dst} (callback form). Result: bytes read, or -1 at end of stream. */
     public <A> long recv(ByteBuffer dst, IoHandler<A> handler, A attachment) {
         return submit(Op.RECV, dst, handler, attachment);
+    }
+
+    /**
+     * Receives into {@code dst} with a deadline (callback form): if nothing arrives within
+     * {@code timeout}, the handler gets {@link dev.ringnet.io.OperationTimeoutException} (on io_uring
+     * through a linked timeout in the kernel, elsewhere a loop timer). The socket stays usable.
+     */
+    public <A> long recv(ByteBuffer dst, Duration timeout, IoHandler<A> handler, A attachment) {
+        Loop.checkLoopThread(h.ctx);
+        Objects.requireNonNull(dst, "buffer");
+        Objects.requireNonNull(handler, "handler");
+        OpTable ops = h.ops;
+        Op op = ops.acquire(Op.RECV, h.live(), handler, attachment);
+        op.buffer = dst;
+        op.timeoutNanos = timeoutNanos(timeout);
+        return ops.submit(op);
+    }
+
+    /** Receives into {@code dst} with a deadline ({@code CompletionStage} form). */
+    public CompletionStage<Integer> recvAsync(ByteBuffer dst, Duration timeout) {
+        return Loop.submit(h.ctx, new OpFuture<Integer>(h.ctx), f -> recv(dst, timeout, f, null));
+    }
+
+    /** Receives into {@code dst} with a deadline (blocking form). */
+    public int recv(ByteBuffer dst, Duration timeout) throws IOException {
+        Loop.checkMayBlock(h.ctx);
+        return Loop.await(h.ctx, recvAsync(dst, timeout));
     }
 
     /** Receives into {@code dst} ({@code CompletionStage} form). */

@@ -76,7 +76,11 @@ final class Ring implements AutoCloseable {
      */
     static Ring open(Syscalls sys, int entries, int cqEntries) throws IOException {
         int lastError = 0;
+        boolean singleIssuer = !"false".equalsIgnoreCase(System.getProperty("ringnet.uring.singleIssuer"));
         for (int flags : SETUP_FLAG_SETS) {
+            if (!singleIssuer && (flags & IORING_SETUP_SINGLE_ISSUER) != 0) {
+                continue; // asked for a ring any thread may drive
+            }
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment params = scratch.allocate(IoUringParams.LAYOUT);
                 params.set(JAVA_INT, IoUringParams.FLAGS, flags);
@@ -180,6 +184,11 @@ final class Ring implements AutoCloseable {
         return at;
     }
 
+    /** Free SQE slots right now. */
+    int sqSpace() {
+        return sqEntries - (sqTail - (int) INT.getAcquire(sqRing, sqHeadOff));
+    }
+
     /** SQEs filled since the last enter. */
     int unsubmitted() {
         return sqTail - sqSubmitted;
@@ -235,6 +244,11 @@ final class Ring implements AutoCloseable {
                 enterFlags = IORING_ENTER_REGISTERED_RING;
             }
         }
+    }
+
+    /** The single issuer once the ring is enabled, or null (not enabled yet, or not single-issuer). */
+    Thread issuer() {
+        return (setupFlags & IORING_SETUP_SINGLE_ISSUER) != 0 ? issuer : null;
     }
 
     /** True if this thread may enter the ring (it is the issuer, or no issuer is fixed yet). */

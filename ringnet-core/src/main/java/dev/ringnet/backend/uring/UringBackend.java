@@ -58,7 +58,7 @@ public final class UringBackend implements Backend {
     static final long INTERNAL = 1L << 62;
     private static final long OP_BITS = (1L << 58) - 1;
     private static final long KIND_SHIFT = 58;
-    private static final long WAKE = 1, CANCEL = 2, CANCEL_FD = 3, CLOSE = 4, CANCEL_ALL = 5;
+    private static final long WAKE = 1, CANCEL = 2, CANCEL_FD = 3, CLOSE = 4, CANCEL_ALL = 5, LINK_TIMEOUT = 6;
     private static final long TAG_WAKE = INTERNAL | WAKE << KIND_SHIFT;
 
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -66,7 +66,7 @@ public final class UringBackend implements Backend {
     /** Per-slot native scratch: sockaddr (128) + msghdr (56) + iovec (16), rounded up. */
     private static final long SCRATCH_PER_SLOT = 256;
     private static final int SLOTS_PER_CHUNK = 64;
-    private static final long MSGHDR_AT = 128, IOVEC_AT = 192;
+    private static final long MSGHDR_AT = 128, IOVEC_AT = 192, TIMESPEC_AT = 208;
 
     private static final long CLOSE_DRAIN_NANOS = 5_000_000_000L;
     /**
@@ -287,10 +287,24 @@ public final class UringBackend implements Backend {
         prepare(op);
     }
 
+    @Override
+    public Thread boundThread() {
+        return ring.issuer();
+    }
+
+    @Override
+    public boolean linksTimeout(byte kind) {
+        return kind == Op.RECV || kind == Op.CONNECT;
+    }
+
     /** Writes the op's SQE (again, for a sendAll continuing after a partial send). */
     private void prepare(Op op) {
         int slot = op.slot();
         MemorySegment sqes = ring.sqes();
+        boolean linked = op.timeoutNanos > 0 && linksTimeout(op.kind);
+        if (linked && ring.sqSpace() < 2) {
+            submitNow(); // the op and its timeout must reach the kernel in one submission
+        }
         long at = sqe();
         long userData = userData(op);
         switch (op.kind) {
@@ -348,6 +362,15 @@ public final class UringBackend implements Backend {
                 }
             }
             default -> throw new IllegalArgumentException("unknown op kind " + op.kind);
+        }
+        if (linked) {
+            // IORING_OP_LINK_TIMEOUT: if the op is still pending when it fires, the kernel cancels it.
+            sqes.set(JAVA_BYTE, at + Sqe.FLAGS, (byte) (sqes.get(JAVA_BYTE, at + Sqe.FLAGS) | IOSQE_IO_LINK));
+            MemorySegment ts = scratch(slot).asSlice(TIMESPEC_AT, 16);
+            ts.set(JAVA_LONG, 0, op.timeoutNanos / 1_000_000_000L);
+            ts.set(JAVA_LONG, 8, op.timeoutNanos % 1_000_000_000L);
+            long t = sqe();
+            Sqe.prep(sqes, t, IORING_OP_LINK_TIMEOUT, -1, ts.address(), 1, 0, INTERNAL | LINK_TIMEOUT << KIND_SHIFT);
         }
     }
 
@@ -407,14 +430,7 @@ public final class UringBackend implements Backend {
     private long sqe() {
         long at = ring.nextSqe();
         if (at < 0) {
-            try {
-                int res = ring.enter(0); // submit only; completions wait in the CQ for poll
-                if (res < 0 && res != -Errno.EINTR && res != -Errno.EAGAIN && res != -Errno.EBUSY) {
-                    throw Errno.toException(-res, "io_uring_enter");
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("io_uring submission failed", e);
-            }
+            submitNow();
             at = ring.nextSqe();
             if (at < 0) {
                 throw new IllegalStateException("io_uring SQ still full after submitting");
@@ -425,6 +441,18 @@ public final class UringBackend implements Backend {
 
     private static long userData(Op op) {
         return op.requestId() & OP_BITS;
+    }
+
+    /** Submits the queued SQEs without reaping (completions wait in the CQ for the next poll). */
+    private void submitNow() {
+        try {
+            int res = ring.enter(0);
+            if (res < 0 && res != -Errno.EINTR && res != -Errno.EAGAIN && res != -Errno.EBUSY) {
+                throw Errno.toException(-res, "io_uring_enter");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("io_uring submission failed", e);
+        }
     }
 
     @Override
@@ -537,8 +565,12 @@ public final class UringBackend implements Backend {
             finish(op);
             if (op.cancelRequested()) {
                 sink.cancelled(op);
+            } else if (closing) {
+                sink.aborted(op, "event loop closed");
+            } else if (op.timeoutNanos > 0 && linksTimeout(op.kind) && fdOpen[op.handle] != 0) {
+                sink.timedOut(op); // only its linked timeout cancels an op whose socket is still open
             } else {
-                sink.aborted(op, closing ? "event loop closed" : "socket closed");
+                sink.aborted(op, "socket closed");
             }
             return;
         }
