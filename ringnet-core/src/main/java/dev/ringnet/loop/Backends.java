@@ -2,6 +2,8 @@ package dev.ringnet.loop;
 
 import dev.ringnet.backend.Backend;
 import dev.ringnet.backend.OpSink;
+import dev.ringnet.backend.epoll.EpollBackend;
+import dev.ringnet.backend.epoll.EpollProbe;
 import dev.ringnet.backend.nio.NioBackend;
 import dev.ringnet.backend.uring.UringBackend;
 import dev.ringnet.backend.uring.UringProbe;
@@ -31,7 +33,7 @@ public final class Backends {
 
     /** Every known backend with its availability here, in {@code auto}'s order of preference. */
     public static List<BackendInfo> all() {
-        return List.of(probeUring(), probeNio());
+        return List.of(probeUring(), probeEpoll(), probeNio());
     }
 
     /** The backend {@code auto} selects: the first available in {@link #all()}'s order. */
@@ -72,6 +74,7 @@ public final class Backends {
         }
         return switch (info.name()) {
             case "io_uring" -> new UringBackend(sink);
+            case "epoll" -> new EpollBackend(sink);
             case "nio" -> new NioBackend(sink);
             default -> throw new IllegalStateException("no factory for backend " + info.name());
         };
@@ -80,6 +83,11 @@ public final class Backends {
     private static BackendInfo probeUring() {
         UringProbe.Support support = UringProbe.support();
         return new BackendInfo("io_uring", support.available(), support.detail());
+    }
+
+    private static BackendInfo probeEpoll() {
+        EpollProbe.Support support = EpollProbe.support();
+        return new BackendInfo("epoll", support.available(), support.detail());
     }
 
     private static BackendInfo probeNio() {

@@ -84,18 +84,22 @@ class CallbackAllocationTest {
             p.server.recv(p.serverBuf, p.serverRead, p);
             p.ping();
 
-            runUntil(ctx, p, 20_000); // warm up: JIT, pools, selector tables
+            // Measure in rounds until one is clean: the JIT's escape analysis removes the JDK's own
+            // per-call objects only once it has compiled the path, and when that happens varies.
             long tid = Thread.currentThread().threadId();
-            long before = threads.getThreadAllocatedBytes(tid);
-            long start = p.roundTrips;
-            runUntil(ctx, p, start + 20_000);
-            long allocated = threads.getThreadAllocatedBytes(tid) - before;
-            double perRoundTrip = (double) allocated / (p.roundTrips - start);
+            double perRoundTrip = Double.MAX_VALUE;
+            for (int round = 0; round < 20 && perRoundTrip >= 1.0 && p.failure == null; round++) {
+                long before = threads.getThreadAllocatedBytes(tid);
+                long start = p.roundTrips;
+                runUntil(ctx, p, start + 10_000);
+                perRoundTrip = (double) (threads.getThreadAllocatedBytes(tid) - before) / (p.roundTrips - start);
+            }
             System.out.printf("callback echo on %s: %.2f bytes allocated per round trip on the loop thread%n",
                     info.name(), perRoundTrip);
             assertThat(p.failure).isNull();
-            // A round trip is 4 operations; a handful of stray bytes (JFR, JIT deopt) is tolerated.
-            assertThat(perRoundTrip).isLessThan(8.0);
+            // A round trip is 4 operations; a steady state allocating anything per operation shows
+            // as at least several bytes per round trip in every round.
+            assertThat(perRoundTrip).isLessThan(1.0);
             listener.close();
         }
     }

@@ -36,6 +36,9 @@ final class EpollSocket {
     boolean writable = true;
     boolean closed;
 
+    /** The backend's poll count when the socket was last served: at most one visit per poll. */
+    int servedIn = -1;
+
     /** On the backend's revisit list: served at the next poll without waiting for an event. */
     boolean revisit;
     EpollSocket nextRevisit;
@@ -57,10 +60,5 @@ final class EpollSocket {
     /** The address family socket addresses are encoded in for this socket. */
     int family() {
         return v6 ? LinuxConstants.AF_INET6 : LinuxConstants.AF_INET;
-    }
-
-    /** Work that can be done now: a queue whose direction is ready. */
-    boolean hasReadyWork() {
-        return !closed && ((readable && !reads.isEmpty()) || (writable && !writes.isEmpty()));
     }
 }

@@ -28,7 +28,7 @@ public final class LinuxPlatform {
     static final List<String> SYMBOLS = List.of(
             "socket", "bind", "listen", "connect", "accept4", "setsockopt", "getsockopt", "getsockname",
             "getpeername", "shutdown", "close", "eventfd", "read", "write", "recv", "send", "syscall", "mmap",
-            "munmap", "epoll_create1", "epoll_ctl", "epoll_wait");
+            "munmap", "epoll_create1", "epoll_ctl", "epoll_wait", "recvfrom", "sendto");
 
     private static final class Lazy {
         static final String REASON = computeUnavailableReason();

@@ -416,7 +416,8 @@ public final class Syscalls implements AutoCloseable {
 
     /**
      * {@code recv(2)} into native memory at {@code address} (e.g.
-     * {@code MemorySegment.ofBuffer(directBuffer).address() + position}); bytes received (0 at EOF),
+     * {@code MemorySegment.ofBuffer(directBuffer).address()}, which already starts at the buffer's
+     * position); bytes received (0 at EOF),
      * or -errno. The caller guarantees {@code len} bytes are writable there. With
      * {@link LinuxConstants#MSG_DONTWAIT} in {@code flags} the call is a critical (cheaper) downcall;
      * the epoll backend should pass it even on non-blocking sockets. Allocation-free.
