@@ -6,5 +6,6 @@ module dev.ringnet.core {
     exports dev.ringnet.io;
     exports dev.ringnet.loop;
     exports dev.ringnet.net;
+    exports dev.ringnet.server;
     exports dev.ringnet.time;
 }

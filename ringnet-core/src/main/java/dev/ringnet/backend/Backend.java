@@ -57,6 +57,16 @@ public interface Backend extends AutoCloseable {
     /** The connected peer, or null. */
     InetSocketAddress remoteAddress(int handle) throws IOException;
 
+    /**
+     * Gives up a connected STREAM handle with no pending operation, so that another loop's backend
+     * of the same kind can {@link #adopt} it: the handle is no longer this backend's, the socket stays
+     * open and is owned by the returned token.
+     */
+    DetachedSocket detach(int handle) throws IOException;
+
+    /** Takes ownership of a socket another backend of this kind detached; returns its handle here. */
+    int adopt(DetachedSocket socket) throws IOException;
+
     /** Half-closes a STREAM: sends FIN; receiving goes on. */
     void shutdownOutput(int handle) throws IOException;
 

@@ -286,6 +286,11 @@ public final class IoContext implements Executor, AutoCloseable {
         return Thread.currentThread() == owner[0];
     }
 
+    /** Sockets (listeners, connections, UDP) this context has open. Exact on the loop thread. */
+    public int openSocketCount() {
+        return backend.openHandles();
+    }
+
     /** The backend this context runs on ({@code nio}, {@code io_uring}, {@code epoll}). */
     public String backendName() {
         return backend.name();

@@ -63,6 +63,16 @@ final class Handle {
         return backend.remoteAddress(handle);
     }
 
+    /** Gives the socket up to another loop (see {@code TcpSocket.handOff}); this handle is closed for use. */
+    dev.ringnet.backend.DetachedSocket detach() throws IOException {
+        if (closed) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        dev.ringnet.backend.DetachedSocket moving = backend.detach(handle);
+        closed = true;
+        return moving;
+    }
+
     /** Closes once; pending operations complete with {@code OperationCancelledException}. */
     void close() {
         if (!closed) {

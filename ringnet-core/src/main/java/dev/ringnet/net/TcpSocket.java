@@ -2,6 +2,7 @@ package dev.ringnet.net;
 
 import dev.ringnet.backend.Backend.SocketType;
 import dev.ringnet.backend.Completer;
+import dev.ringnet.backend.DetachedSocket;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpTable;
 import dev.ringnet.io.IoHandler;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A TCP connection on an {@link IoContext}, made by {@link #connect} or accepted by a
@@ -296,6 +298,47 @@ public final class TcpSocket implements AutoCloseable {
         Op op = ops.acquire(kind, h.live(), handler, attachment);
         op.buffer = buffer;
         return ops.submit(op);
+    }
+
+    // ------------------------------------------------------------------ moving between loops
+
+    /**
+     * Moves this connection to another loop (of the same backend kind), for example from an
+     * acceptor loop to a worker. Call it on this socket's loop thread with no operation pending;
+     * this object is closed for use at once, and {@code handler} runs on {@code target}'s loop thread
+     * with the connection's new {@code TcpSocket} there — or with the error if {@code target} could
+     * not take it (the connection is then closed).
+     */
+    public <A> void handOff(IoContext target, ResultHandler<TcpSocket, A> handler, A attachment) {
+        Loop.checkLoopThread(h.ctx);
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(handler, "handler");
+        if (target == h.ctx) {
+            handler.onComplete(this, null, attachment);
+            return;
+        }
+        DetachedSocket moving;
+        try {
+            moving = h.detach();
+        } catch (IOException e) {
+            h.ctx.post(() -> handler.onComplete(null, e, attachment));
+            return;
+        }
+        try {
+            target.post(() -> {
+                TcpSocket arrived;
+                try {
+                    arrived = new TcpSocket(Handle.adopt(target, target.backend().adopt(moving)));
+                } catch (IOException | RuntimeException e) {
+                    moving.closeQuietly();
+                    handler.onComplete(null, e instanceof IOException io ? io : new IOException(e), attachment);
+                    return;
+                }
+                handler.onComplete(arrived, null, attachment);
+            });
+        } catch (RejectedExecutionException closed) {
+            moving.closeQuietly(); // the target loop is closed: nobody can own the connection
+        }
     }
 
     // ------------------------------------------------------------------ control

@@ -8,6 +8,7 @@ import static dev.ringnet.backend.linux.LinuxConstants.EPOLLOUT;
 import static dev.ringnet.backend.linux.LinuxConstants.EPOLLRDHUP;
 
 import dev.ringnet.backend.Backend;
+import dev.ringnet.backend.DetachedSocket;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpSink;
 import dev.ringnet.backend.linux.Errno;
@@ -290,6 +291,32 @@ public final class EpollBackend implements Backend {
     @Override
     public InetSocketAddress remoteAddress(int handle) throws IOException {
         return sys.getpeername(socket(handle).fd);
+    }
+
+    @Override
+    public DetachedSocket detach(int handle) throws IOException {
+        EpollSocket s = socket(handle);
+        if (!s.reads.isEmpty() || !s.writes.isEmpty()) {
+            throw new IllegalStateException("cannot detach a socket with pending operations");
+        }
+        s.closed = true;
+        sockets[handle] = null;
+        open--;
+        sys.epollCtl(epollFd, LinuxConstants.EPOLL_CTL_DEL, s.fd, 0, 0);
+        return new DetachedSocket(name(), s.fd, s.v6, null);
+    }
+
+    @Override
+    public int adopt(DetachedSocket socket) throws IOException {
+        ensureOpen();
+        if (!name().equals(socket.backend()) || socket.fd() < 0) {
+            throw new IllegalArgumentException("an epoll backend cannot adopt a socket from " + socket.backend());
+        }
+        int r = register(socket.fd(), SocketType.STREAM, socket.ipv6());
+        if (r < 0) {
+            throw Errno.toException(-r, "epoll_ctl");
+        }
+        return socket.fd();
     }
 
     @Override

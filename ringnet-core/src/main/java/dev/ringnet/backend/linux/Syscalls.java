@@ -375,17 +375,32 @@ public final class Syscalls implements AutoCloseable {
         }
     }
 
-    /** The state of {@link #eventfdSignal}, created on first use. */
+    /**
+     * {@code close(2)} from any thread, without an instance: for a socket that no loop will own
+     * any more. Returns 0 or -1.
+     */
+    public static int closeFd(int fd) {
+        try {
+            return (int) Signal.CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The state of {@link #eventfdSignal} and {@link #closeFd}, created on first use. */
     @SuppressWarnings("restricted") // native access is checked by LinuxPlatform before any instance exists
     private static final class Signal {
         static final MemorySegment ONE = Arena.global().allocate(JAVA_LONG).fill((byte) 0);
         static final MethodHandle WRITE;
+        static final MethodHandle CLOSE;
 
         static {
             ONE.set(JAVA_LONG, 0, 1L);
             Linker linker = Linker.nativeLinker();
             WRITE = linker.downcallHandle(linker.defaultLookup().find("write").orElseThrow(),
                     FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+            CLOSE = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         }
 
         private Signal() {

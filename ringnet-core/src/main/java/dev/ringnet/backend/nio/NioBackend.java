@@ -1,6 +1,7 @@
 package dev.ringnet.backend.nio;
 
 import dev.ringnet.backend.Backend;
+import dev.ringnet.backend.DetachedSocket;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpSink;
 import java.io.IOException;
@@ -148,6 +149,29 @@ public final class NioBackend implements Backend {
     }
 
     @Override
+    public DetachedSocket detach(int handle) throws IOException {
+        NioSocket s = socket(handle);
+        if (s.head(true) != null || s.head(false) != null) {
+            throw new IllegalStateException("cannot detach a socket with pending operations");
+        }
+        s.closed = true;
+        sockets[handle] = null;
+        s.key.cancel(); // flushed at this selector's next select; the channel may join another selector at once
+        open--;
+        releaseHandle(handle);
+        return new DetachedSocket(name(), -1, false, s.channel);
+    }
+
+    @Override
+    public int adopt(DetachedSocket socket) throws IOException {
+        ensureOpen();
+        if (!name().equals(socket.backend()) || socket.channel() == null) {
+            throw new IllegalArgumentException("a " + name() + " backend cannot adopt a socket from " + socket.backend());
+        }
+        return adopt(SocketType.STREAM, socket.channel());
+    }
+
+    @Override
     public void shutdownOutput(int handle) throws IOException {
         if (!(socket(handle).channel instanceof SocketChannel sc)) {
             throw new UnsupportedOperationException("shutdownOutput needs a TCP stream socket");
@@ -166,12 +190,16 @@ public final class NioBackend implements Backend {
         s.key.cancel();
         closeQuietly(s.channel);
         open--;
+        releaseHandle(handle);
+        abortQueue(s, true, "socket closed");
+        abortQueue(s, false, "socket closed");
+    }
+
+    private void releaseHandle(int handle) {
         if (freeCount == freeHandles.length) {
             freeHandles = Arrays.copyOf(freeHandles, freeHandles.length * 2);
         }
         freeHandles[freeCount++] = handle;
-        abortQueue(s, true, "socket closed");
-        abortQueue(s, false, "socket closed");
     }
 
     private void abortQueue(NioSocket s, boolean read, String why) {

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringnet.backend.Backend;
+import dev.ringnet.backend.DetachedSocket;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpSink;
 import dev.ringnet.backend.linux.Errno;
@@ -233,6 +234,27 @@ public final class UringBackend implements Backend {
     @Override
     public InetSocketAddress remoteAddress(int handle) throws IOException {
         return sys.getpeername(checkFd(handle));
+    }
+
+    @Override
+    public DetachedSocket detach(int handle) throws IOException {
+        int fd = checkFd(handle);
+        boolean v6 = (fdOpen[fd] & V6) != 0;
+        fdOpen[fd] = 0;
+        openCount--;
+        return new DetachedSocket(name(), fd, v6, null);
+    }
+
+    @Override
+    public int adopt(DetachedSocket socket) throws IOException {
+        if (closing) {
+            throw new ClosedChannelException();
+        }
+        if (!name().equals(socket.backend()) || socket.fd() < 0) {
+            throw new IllegalArgumentException("an io_uring backend cannot adopt a socket from " + socket.backend());
+        }
+        track(socket.fd(), SocketType.STREAM, socket.ipv6());
+        return socket.fd();
     }
 
     @Override
