@@ -1,5 +1,6 @@
 package dev.ringnet.backend;
 
+import dev.ringnet.internal.Logs;
 import dev.ringnet.io.IoHandler;
 import dev.ringnet.io.ReceiveHandler;
 import dev.ringnet.io.OperationCancelledException;
@@ -69,22 +70,18 @@ public final class OpTable implements OpSink {
     }
 
     /**
-     * Refuses every later {@link #acquire}: once the loop closes, nothing would ever poll a new
-     * operation, so submitting one throws instead of leaving its handler waiting forever.
+     * From now on, an operation submitted completes at once with
+     * {@link OperationCancelledException} ("event loop closed"): once the loop closes nothing would
+     * ever poll it, and its handler must still run exactly once. This is the only case where a
+     * handler runs inside the submitting call; a handler that re-submits on every completion stops at
+     * that error.
      */
     public void close() {
         closed = true;
     }
 
-    /**
-     * Takes a free record for a new operation. Loop thread.
-     *
-     * @throws RejectedExecutionException if the loop is closed or closing
-     */
+    /** Takes a free record for a new operation. Loop thread. */
     public Op acquire(byte kind, int handle, Object handler, Object attachment) {
-        if (closed) {
-            throw new RejectedExecutionException("the IoContext is closed");
-        }
         Op op = free;
         if (op != null) {
             free = op.next;
@@ -122,6 +119,10 @@ public final class OpTable implements OpSink {
         op.setCtl((ctl & ~Op.STATE_MASK) | Op.PENDING);
         inFlight++;
         long id = op.id();
+        if (closed) {
+            aborted(op, "event loop closed");
+            return id;
+        }
         if (op.timeoutNanos > 0 && !backend.linksTimeout(op.kind)) {
             if (timers == null) {
                 throw new IllegalStateException("a deadline needs loop timers: this table was attached without them");
@@ -203,7 +204,7 @@ public final class OpTable implements OpSink {
         try {
             op.completer.complete(op.owner, result, op.address, null, op.handler, op.attachment);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
+            Logs.log(LOG, System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
         }
     }
 
@@ -214,7 +215,7 @@ public final class OpTable implements OpSink {
         try {
             ((ReceiveHandler<Object>) op.handler).onReceive(data, null, op.attachment);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "receive handler threw; the loop carries on", t);
+            Logs.log(LOG, System.Logger.Level.WARNING, "receive handler threw; the loop carries on", t);
         }
     }
 
@@ -269,7 +270,7 @@ public final class OpTable implements OpSink {
                 completer.complete(owner, result, address, error, handler, attachment);
             }
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
+            Logs.log(LOG, System.Logger.Level.WARNING, "completion handler threw; the loop carries on", t);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ringnet.loop;
 
+import dev.ringnet.internal.Logs;
 import dev.ringnet.backend.Backend;
 import dev.ringnet.backend.OpTable;
 import dev.ringnet.time.Timeout;
@@ -131,9 +132,9 @@ public final class IoContext implements Executor, AutoCloseable {
         } catch (RuntimeException | Error e) {
             // The backend itself failed (handler exceptions never get here): nothing would ever
             // complete the pending operations, so end them all now rather than leave waiters hanging.
-            LOG.log(System.Logger.Level.ERROR, "event loop on " + backend.name() + " failed; closing the context", e);
             closeRequested = true;
             stopped = true;
+            Logs.log(LOG, System.Logger.Level.ERROR, "event loop on " + backend.name() + " failed; closing the context", e);
             throw e;
         } finally {
             leave();
@@ -170,7 +171,13 @@ public final class IoContext implements Executor, AutoCloseable {
     public Thread start(String threadName) {
         Thread t = Thread.ofPlatform().name(threadName).unstarted(this::run);
         checkMayMoveTo(t);
+        if (running) {
+            throw new IllegalStateException("IoContext is already running on " + owner[0].getName());
+        }
         owner[0] = t;
+        // Running from now, not from when the thread gets to run(): a close() in between must wait
+        // for the loop thread instead of closing on the caller's thread under it.
+        running = true;
         t.start();
         return t;
     }
@@ -261,7 +268,7 @@ public final class IoContext implements Executor, AutoCloseable {
         try {
             task.run();
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "task threw; the loop carries on", t);
+            Logs.log(LOG, System.Logger.Level.WARNING, "task threw; the loop carries on", t);
         }
     }
 

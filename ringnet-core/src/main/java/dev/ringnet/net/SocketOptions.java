@@ -12,12 +12,14 @@ import java.net.StandardSocketOptions;
  * TcpListener listener = TcpListener.bind(ctx, new InetSocketAddress(8080), opts);
  * }</pre>
  *
- * Defaults: {@code SO_REUSEADDR} on, {@code SO_REUSEPORT} off, backlog 1024, {@code TCP_NODELAY}
- * on (request/response traffic should not wait for Nagle), {@code SO_KEEPALIVE} off, kernel buffer
+ * Defaults: {@code SO_REUSEADDR} on for TCP listeners (a restarted server rebinds a port in
+ * TIME_WAIT at once) and off for UDP unless asked for (on Linux it would let a second UDP socket
+ * silently share the port), {@code SO_REUSEPORT} off, backlog 1024, {@code TCP_NODELAY} on
+ * (request/response traffic should not wait for Nagle), {@code SO_KEEPALIVE} off, kernel buffer
  * sizes, broadcast off.
  */
 public final class SocketOptions {
-    private static final SocketOptions DEFAULTS = new SocketOptions(true, false, 1024, true, false, 0, 0, false);
+    private static final SocketOptions DEFAULTS = new SocketOptions(true, false, 1024, true, false, 0, 0, false, false);
 
     private final boolean reuseAddress;
     private final boolean reusePort;
@@ -27,9 +29,12 @@ public final class SocketOptions {
     private final int receiveBufferSize;
     private final int sendBufferSize;
     private final boolean broadcast;
+    /** {@link #withReuseAddress} was called: then UDP sockets get SO_REUSEADDR too. */
+    private final boolean reuseAddressChosen;
 
     private SocketOptions(boolean reuseAddress, boolean reusePort, int backlog, boolean noDelay, boolean keepAlive,
-                          int receiveBufferSize, int sendBufferSize, boolean broadcast) {
+                          int receiveBufferSize, int sendBufferSize, boolean broadcast, boolean reuseAddressChosen) {
+        this.reuseAddressChosen = reuseAddressChosen;
         this.reuseAddress = reuseAddress;
         this.reusePort = reusePort;
         this.backlog = backlog;
@@ -45,14 +50,17 @@ public final class SocketOptions {
         return DEFAULTS;
     }
 
-    /** {@code SO_REUSEADDR} for listeners and UDP sockets: rebind a port in TIME_WAIT at once. */
+    /**
+     * {@code SO_REUSEADDR}: for listeners, rebind a port in TIME_WAIT at once (the default); for UDP
+     * sockets only when asked for here (several sockets may then share the address).
+     */
     public SocketOptions withReuseAddress(boolean on) {
-        return new SocketOptions(on, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast);
+        return new SocketOptions(on, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast, true);
     }
 
     /** {@code SO_REUSEPORT}: several sockets bound to one port, the kernel spreading connections. */
     public SocketOptions withReusePort(boolean on) {
-        return new SocketOptions(reuseAddress, on, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast);
+        return new SocketOptions(reuseAddress, on, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast, reuseAddressChosen);
     }
 
     /** The listen backlog: connections the kernel queues before {@code accept}. */
@@ -60,32 +68,32 @@ public final class SocketOptions {
         if (connections < 1) {
             throw new IllegalArgumentException("backlog must be positive: " + connections);
         }
-        return new SocketOptions(reuseAddress, reusePort, connections, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast);
+        return new SocketOptions(reuseAddress, reusePort, connections, noDelay, keepAlive, receiveBufferSize, sendBufferSize, broadcast, reuseAddressChosen);
     }
 
     /** {@code TCP_NODELAY} on connected and accepted sockets. */
     public SocketOptions withNoDelay(boolean on) {
-        return new SocketOptions(reuseAddress, reusePort, backlog, on, keepAlive, receiveBufferSize, sendBufferSize, broadcast);
+        return new SocketOptions(reuseAddress, reusePort, backlog, on, keepAlive, receiveBufferSize, sendBufferSize, broadcast, reuseAddressChosen);
     }
 
     /** {@code SO_KEEPALIVE} on connected and accepted sockets. */
     public SocketOptions withKeepAlive(boolean on) {
-        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, on, receiveBufferSize, sendBufferSize, broadcast);
+        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, on, receiveBufferSize, sendBufferSize, broadcast, reuseAddressChosen);
     }
 
     /** {@code SO_RCVBUF} in bytes; 0 keeps the kernel's default. */
     public SocketOptions withReceiveBufferSize(int bytes) {
-        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, checkSize(bytes), sendBufferSize, broadcast);
+        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, checkSize(bytes), sendBufferSize, broadcast, reuseAddressChosen);
     }
 
     /** {@code SO_SNDBUF} in bytes; 0 keeps the kernel's default. */
     public SocketOptions withSendBufferSize(int bytes) {
-        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, checkSize(bytes), broadcast);
+        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, checkSize(bytes), broadcast, reuseAddressChosen);
     }
 
     /** {@code SO_BROADCAST} for UDP sockets. */
     public SocketOptions withBroadcast(boolean on) {
-        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, on);
+        return new SocketOptions(reuseAddress, reusePort, backlog, noDelay, keepAlive, receiveBufferSize, sendBufferSize, on, reuseAddressChosen);
     }
 
     private static int checkSize(int bytes) {
@@ -106,7 +114,9 @@ public final class SocketOptions {
 
     /** Options that matter before bind (listeners and UDP). */
     void applyBeforeBind(Handle h, boolean listener) throws IOException {
-        h.set(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+        if (listener || reuseAddressChosen) {
+            h.set(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+        }
         if (reusePort) {
             h.set(StandardSocketOptions.SO_REUSEPORT, true);
         }

@@ -1,5 +1,6 @@
 package dev.ringnet.server;
 
+import dev.ringnet.internal.Logs;
 import dev.ringnet.io.OperationCancelledException;
 import dev.ringnet.io.ResultHandler;
 import dev.ringnet.loop.Backends;
@@ -179,7 +180,7 @@ public final class ServerContext implements AutoCloseable {
         nextWorker = (nextWorker + 1) % workers.size();
         socket.handOff(worker, (ResultHandler<TcpSocket, IoContext>) (moved, err, loop) -> {
             if (err != null) {
-                LOG.log(System.Logger.Level.WARNING, "handing a connection to a worker failed", err);
+                Logs.log(LOG, System.Logger.Level.WARNING, "handing a connection to a worker failed", err);
             } else {
                 handler.accepted(moved, loop);
             }
@@ -216,7 +217,7 @@ public final class ServerContext implements AutoCloseable {
                 try {
                     handler.accepted(socket, loop);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "connection handler threw; connection closed", e);
+                    Logs.log(LOG, System.Logger.Level.WARNING, "connection handler threw; connection closed", e);
                     socket.close();
                 }
                 return;
@@ -226,7 +227,7 @@ public final class ServerContext implements AutoCloseable {
             }
             long delay = backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
-            LOG.log(System.Logger.Level.WARNING, "accept failed ({0}); retrying in {1} ms",
+            Logs.log(LOG, System.Logger.Level.WARNING, "accept failed ({0}); retrying in {1} ms",
                     error.getMessage(), TimeUnit.NANOSECONDS.toMillis(delay));
             loop.schedule(Duration.ofNanos(delay), this::arm);
         }
@@ -280,7 +281,7 @@ public final class ServerContext implements AutoCloseable {
                         try {
                             listener.accept(worker);
                         } catch (RuntimeException e) {
-                            LOG.log(System.Logger.Level.WARNING, "drain listener threw", e);
+                            Logs.log(LOG, System.Logger.Level.WARNING, "drain listener threw", e);
                         }
                     }
                     watchUntilEmpty(worker, done);

@@ -1,5 +1,6 @@
 package dev.ringnet.time;
 
+import dev.ringnet.internal.Logs;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.Objects;
@@ -149,7 +150,7 @@ public final class TimerQueue {
             try {
                 task.run();
             } catch (Throwable e) {
-                LOG.log(Level.WARNING, "timer task failed", e);
+                Logs.log(LOG, Level.WARNING, "timer task failed", e);
             }
         }
         return ran;
@@ -197,7 +198,7 @@ public final class TimerQueue {
                 try {
                     onCancelled.accept(task);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "cancelAll callback threw; continuing", e);
+                    Logs.log(LOG, Level.WARNING, "cancelAll callback threw; continuing", e);
                 }
             }
         }

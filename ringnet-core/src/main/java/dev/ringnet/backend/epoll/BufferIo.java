@@ -54,11 +54,18 @@ final class BufferIo {
     }
 
     /** {@code recv} into {@code buf}: bytes (0 at end of stream), or -errno. */
+    private final dev.ringnet.backend.BufferAddresses addresses = new dev.ringnet.backend.BufferAddresses();
+
+    /** Forgets the buffers remembered for {@code fd} (closed or detached). */
+    void forget(int fd) {
+        addresses.forget(fd);
+    }
+
     long recv(int fd, ByteBuffer buf) {
         int len = receivable(buf);
         long n;
         do {
-            n = sys.recv(fd, receiveAddress(buf), len, RECV_FLAGS);
+            n = sys.recv(fd, receiveAddress(fd, buf), len, RECV_FLAGS);
         } while (n == -Errno.EINTR);
         received(buf, n);
         return n;
@@ -67,7 +74,7 @@ final class BufferIo {
     /** {@code send} of at most {@code max} bytes of {@code buf}: bytes sent, or -errno. */
     long send(int fd, ByteBuffer buf, int max) {
         int len = sendable(buf, max);
-        long address = sendAddress(buf, len);
+        long address = sendAddress(fd, buf, len);
         long n;
         do {
             n = sys.send(fd, address, len, SEND_FLAGS);
@@ -83,7 +90,7 @@ final class BufferIo {
         int len = receivable(buf);
         long n;
         do {
-            n = sys.recvfrom(fd, receiveAddress(buf), len, RECV_FLAGS, from, fromLen);
+            n = sys.recvfrom(fd, receiveAddress(fd, buf), len, RECV_FLAGS, from, fromLen);
         } while (n == -Errno.EINTR);
         received(buf, n);
         return n;
@@ -108,7 +115,7 @@ final class BufferIo {
             encodedFamily = family;
         }
         int len = sendable(buf, Integer.MAX_VALUE);
-        long address = sendAddress(buf, len);
+        long address = sendAddress(fd, buf, len);
         long n;
         do {
             n = sys.sendto(fd, address, len, SEND_FLAGS, to, encodedLen);
@@ -134,8 +141,8 @@ final class BufferIo {
     }
 
     /** Where the kernel writes the bytes for {@code buf}: the buffer itself, or the bounce chunk. */
-    private long receiveAddress(ByteBuffer buf) {
-        return buf.isDirect() ? MemorySegment.ofBuffer(buf).address() : bounceAddress;
+    private long receiveAddress(int fd, ByteBuffer buf) {
+        return buf.isDirect() ? addresses.address(fd, buf, true) : bounceAddress;
     }
 
     /** Advances {@code buf} over {@code n} received bytes, copying them out of the bounce chunk for a heap buffer. */
@@ -154,9 +161,9 @@ final class BufferIo {
      * Where the kernel reads {@code len} bytes of {@code buf} from: the buffer itself, or the bounce
      * chunk filled from it ({@code len} is at most {@value #BOUNCE_SIZE} for a heap buffer).
      */
-    private long sendAddress(ByteBuffer buf, int len) {
+    private long sendAddress(int fd, ByteBuffer buf, int len) {
         if (buf.isDirect()) {
-            return MemorySegment.ofBuffer(buf).address();
+            return addresses.address(fd, buf, false);
         }
         if (buf.hasArray()) {
             MemorySegment.copy(buf.array(), buf.arrayOffset() + buf.position(), bounce, JAVA_BYTE, 0, len);

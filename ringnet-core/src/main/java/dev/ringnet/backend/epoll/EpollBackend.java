@@ -303,6 +303,7 @@ public final class EpollBackend implements Backend {
         sockets[handle] = null;
         open--;
         sys.epollCtl(epollFd, LinuxConstants.EPOLL_CTL_DEL, s.fd, 0, 0);
+        io.forget(s.fd);
         return new DetachedSocket(name(), s.fd, s.v6, null);
     }
 
@@ -343,6 +344,7 @@ public final class EpollBackend implements Backend {
         // Explicitly, in case another process briefly shares the file (a fork before exec): the
         // registration would otherwise outlive this close under a number a new socket may reuse.
         sys.epollCtl(epollFd, LinuxConstants.EPOLL_CTL_DEL, s.fd, 0, 0);
+        io.forget(s.fd);
         sys.close(s.fd);
         abort(s.reads, "socket closed");
         abort(s.writes, "socket closed");

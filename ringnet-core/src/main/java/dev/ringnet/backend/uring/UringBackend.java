@@ -1,5 +1,6 @@
 package dev.ringnet.backend.uring;
 
+import dev.ringnet.internal.Logs;
 import static dev.ringnet.backend.uring.IoUringConstants.*;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -7,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringnet.backend.Backend;
+import dev.ringnet.backend.BufferAddresses;
 import dev.ringnet.backend.DetachedSocket;
 import dev.ringnet.backend.Op;
 import dev.ringnet.backend.OpSink;
@@ -78,6 +80,7 @@ public final class UringBackend implements Backend {
     private final int bufferRingSize = Integer.getInteger("ringnet.uring.bufferRing.bufferSize", 4096);
 
     private BufferRing bufferRing;
+    private final BufferAddresses addresses = new BufferAddresses();
     private long enobufs;
     private long zeroCopyNotifications;
     private final boolean sendZeroCopy = UringProbe.support().sendZeroCopy();
@@ -242,6 +245,7 @@ public final class UringBackend implements Backend {
         boolean v6 = (fdOpen[fd] & V6) != 0;
         fdOpen[fd] = 0;
         openCount--;
+        addresses.forget(fd);
         return new DetachedSocket(name(), fd, v6, null);
     }
 
@@ -272,6 +276,7 @@ public final class UringBackend implements Backend {
         }
         fdOpen[handle] = 0;
         openCount--;
+        addresses.forget(handle);
         if (closing || !ring.mayEnter()) {
             sys.close(handle); // backend close cancels everything itself
             return;
@@ -400,7 +405,7 @@ public final class UringBackend implements Backend {
     private long dataAddress(Op op, boolean receiving) {
         ByteBuffer buf = op.buffer;
         if (buf.isDirect()) {
-            return MemorySegment.ofBuffer(buf).address();
+            return addresses.address(op.handle, buf, receiving);
         }
         MemorySegment chunk = bounce[op.slot()];
         if (chunk == null) {
@@ -409,7 +414,11 @@ public final class UringBackend implements Backend {
         }
         if (!receiving) {
             int n = Math.min(buf.remaining(), BOUNCE_SIZE);
-            MemorySegment.copy(buf.array(), buf.arrayOffset() + buf.position(), chunk, JAVA_BYTE, 0, n);
+            if (buf.hasArray()) {
+                MemorySegment.copy(buf.array(), buf.arrayOffset() + buf.position(), chunk, JAVA_BYTE, 0, n);
+            } else { // a read-only heap buffer has no accessible array
+                MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, chunk, 0, n);
+            }
         }
         return chunk.address();
     }
@@ -561,7 +570,7 @@ public final class UringBackend implements Backend {
     private void complete(long userData, int res, int flags) {
         Op op = inflightOp(userData);
         if (op == null) {
-            LOG.log(System.Logger.Level.WARNING, "io_uring completion for unknown op {0} (res {1})", userData, res);
+            Logs.log(LOG, System.Logger.Level.WARNING, "io_uring completion for unknown op {0} (res {1})", userData, res);
             return;
         }
         int slot = op.slot();
@@ -834,7 +843,7 @@ public final class UringBackend implements Backend {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "io_uring close: draining in-flight operations failed", e);
+            Logs.log(LOG, System.Logger.Level.WARNING, "io_uring close: draining in-flight operations failed", e);
         }
         // Whatever did not come back (another thread closing a single-issuer ring, or a stuck op)
         // is still delivered once; the ring's own close makes the kernel cancel it.

@@ -1,0 +1,2 @@
+/** Helpers shared by ringnet's packages; not exported. */
+package dev.ringnet.internal;
