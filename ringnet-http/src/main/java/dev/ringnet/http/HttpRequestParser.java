@@ -274,6 +274,7 @@ public final class HttpRequestParser {
     private int fieldCount;
     private int headerCount;
     private boolean inTrailers;
+    private int trailerStart;
     private int nameStart;
     private int nameLength;
     private int valueStart;
@@ -764,6 +765,7 @@ public final class HttpRequestParser {
                     p++;
                     if (chunkSize == 0) {
                         inTrailers = true;
+                        trailerStart = p;
                         sectionLimit = saturatedAdd(p, maxSection);
                         st = ST_FIELD_START;
                         continue;
@@ -1163,6 +1165,7 @@ public final class HttpRequestParser {
         fieldCount = 0;
         headerCount = 0;
         inTrailers = false;
+        trailerStart = at;
         nameStart = at;
         nameLength = 0;
         valueStart = at;
@@ -1202,12 +1205,57 @@ public final class HttpRequestParser {
         if (delta < 0 || delta > pos) {
             throw new IllegalArgumentException("delta " + delta + " outside [0, " + pos + "]");
         }
+        move(delta);
+    }
+
+    /**
+     * Tells the parser that the input continues at index {@code position} instead of at
+     * {@link #position()}: for a server that parses each received chunk where it lies (for
+     * example in a buffer lent by the event loop) rather than accumulating the bytes. Allowed
+     * only when the parser references no byte before its position, that is when
+     * {@link #retainFrom()} {@code == position()}: between requests, in a body, or on a chunk
+     * line. Every recorded index moves by the same amount, so {@link #contentLength()},
+     * {@link #keepAlive()} and the other parsed values stay valid; the head's offsets, already
+     * dispatched, no longer point at anything meaningful.
+     *
+     * @throws IllegalStateException if the parser still references earlier bytes
+     * @throws IllegalArgumentException if {@code position} is negative
+     */
+    public void rebase(int position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        if (retainFrom() != pos) {
+            throw new IllegalStateException("the parser still references bytes before its position");
+        }
+        move(pos - position);
+    }
+
+    /**
+     * The first index the parser still needs for the element it is in the middle of: the
+     * method's first byte while the head is incomplete (every field is an offset after it; empty
+     * lines skipped before a request are not needed), the
+     * start of the trailer section while trailers are parsed, and {@link #position()}
+     * otherwise (between requests, in a body, on a chunk line, after completion or an error).
+     * A caller that keeps only the bytes from here on (moving them with {@link #shift}) loses
+     * nothing the parser needs.
+     */
+    public int retainFrom() {
+        return switch (state) {
+            case ST_METHOD, ST_TARGET, ST_VERSION, ST_LINE_CR, ST_LINE_LF -> methodStart;
+            case ST_FIELD_START, ST_FIELD_NAME, ST_FIELD_OWS, ST_FIELD_VALUE, ST_FIELD_LF, ST_SECTION_LF ->
+                    inTrailers ? trailerStart : methodStart;
+            default -> pos;
+        };
+    }
+
+    private void move(int delta) {
         if (delta == 0) {
             return;
         }
         pos -= delta;
         requestStart -= delta;
-        lineLimit -= delta;
+        lineLimit = movedLimit(lineLimit, delta);
         methodStart -= delta;
         targetStart -= delta;
         if (queryIndex >= 0) {
@@ -1217,16 +1265,23 @@ public final class HttpRequestParser {
             firstColon -= delta;
         }
         versionStart -= delta;
-        sectionLimit -= delta;
+        sectionLimit = movedLimit(sectionLimit, delta);
+        trailerStart -= delta;
         nameStart -= delta;
         valueStart -= delta;
         valueEnd -= delta;
-        chunkLineLimit -= delta;
+        chunkLineLimit = movedLimit(chunkLineLimit, delta);
         bodyOffset -= delta;
         for (int k = 0, n = 4 * fieldCount; k < n; k += 4) {
             fields[k] -= delta;
             fields[k + 2] -= delta;
         }
+    }
+
+    /** A limit index moved down by {@code delta}, saturating like {@link #saturatedAdd}. */
+    private static int movedLimit(int limit, int delta) {
+        long v = (long) limit - delta;
+        return v > Integer.MAX_VALUE ? Integer.MAX_VALUE : v < Integer.MIN_VALUE ? Integer.MIN_VALUE : (int) v;
     }
 
     // =====================================================================================
