@@ -86,6 +86,23 @@ final class Args {
         return flags.contains(name);
     }
 
+    /** An optional positive number, or {@code fallback} when not given. */
+    int positive(String name, int fallback) throws UsageException {
+        String text = values.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new UsageException(name + " needs a positive number, not '" + text + "'");
+    }
+
     /** A required port option: a number from 0 to 65535 (0: any free port). */
     int port(String name) throws UsageException {
         String text = value(name).orElseThrow(() -> new UsageException(name + " is required"));

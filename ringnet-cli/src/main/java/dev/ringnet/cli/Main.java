@@ -57,14 +57,16 @@ public final class Main {
                     out.print(usage());
                     return EXIT_OK;
                 }
-                case "info", "echo" -> {
+                case "info", "echo", "http" -> {
                     if (rest.contains("--help") || rest.contains("-h")) {
                         out.print(usage());
                         return EXIT_OK;
                     }
-                    return command.equals("info")
-                            ? InfoCommand.run(InfoCommand.parse(rest), out)
-                            : EchoCommand.run(EchoCommand.parse(rest), out, err);
+                    return switch (command) {
+                        case "info" -> InfoCommand.run(InfoCommand.parse(rest), out);
+                        case "echo" -> EchoCommand.run(EchoCommand.parse(rest), out, err);
+                        default -> HttpCommand.run(HttpCommand.parse(rest), out, err);
+                    };
                 }
                 default -> throw new UsageException("unknown command '" + command + "'");
             }
@@ -88,8 +90,18 @@ public final class Main {
                   echo --port P [options]  run an echo server until SIGINT or SIGTERM
                       --port P             port to listen on, 0-65535 (0: any free port)
                       --host H             address to bind (default 0.0.0.0; ::, ::1, names work)
-                      --backend NAME       I/O backend: auto (default), %s
+                      --backend NAME       I/O backend: auto (default), %1$s
                       --udp                echo UDP datagrams instead of TCP streams
+                  http --port P [options]  run the HTTP/1.1 server (/plaintext, /json) until
+                                           SIGINT or SIGTERM
+                      --port P             port to listen on, 0-65535 (0: any free port)
+                      --host H             address to bind (default 0.0.0.0)
+                      --backend NAME       I/O backend: auto (default), %1$s
+                      --workers N          worker loops (default: the available processors)
+                      --accept MODE        acceptor (default: one accepting loop, round robin)
+                                           or reuseport (one SO_REUSEPORT listener per worker)
+                      --catch-all          every method and path answers 200 after reading the
+                                           whole request body
                   help, --help             show this help
 
                 exit codes: 0 ok, 1 failure (backend unavailable, port in use), 2 bad command line

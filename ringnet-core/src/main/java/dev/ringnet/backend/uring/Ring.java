@@ -306,10 +306,14 @@ final class Ring implements AutoCloseable {
         arena.close();
     }
 
-    /** Describes the set-up for logs and {@code bin/ringnet info}. */
+    /** Describes the set-up for logs: sizes, then {@link #describeFeatures()}. */
     String describeSetup() {
+        return "sq=" + sqEntries + " cq=" + cqEntries + " " + describeFeatures();
+    }
+
+    /** The set-up flags and kernel features in use, for {@code bin/ringnet info}. */
+    String describeFeatures() {
         StringBuilder sb = new StringBuilder();
-        sb.append("sq=").append(sqEntries).append(" cq=").append(cqEntries);
         if ((setupFlags & IORING_SETUP_SINGLE_ISSUER) != 0) sb.append(" SINGLE_ISSUER");
         if ((setupFlags & IORING_SETUP_DEFER_TASKRUN) != 0) sb.append(" DEFER_TASKRUN");
         if ((setupFlags & IORING_SETUP_COOP_TASKRUN) != 0) sb.append(" COOP_TASKRUN");
@@ -319,6 +323,6 @@ final class Ring implements AutoCloseable {
         if ((features & IORING_FEAT_FAST_POLL) != 0) sb.append(" FAST_POLL");
         if ((features & IORING_FEAT_EXT_ARG) != 0) sb.append(" EXT_ARG");
         if (registeredFd()) sb.append(" REGISTERED_RING");
-        return sb.toString();
+        return sb.toString().trim();
     }
 }

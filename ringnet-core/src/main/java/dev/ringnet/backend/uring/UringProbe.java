@@ -98,7 +98,7 @@ public final class UringProbe {
             if (!missing.isEmpty()) {
                 return new Support(false, kernel + " lacks io_uring ops " + String.join(",", missing));
             }
-            return new Support(true, kernel + ", " + ring.describeSetup() + ", ops " + String.join(" ", present),
+            return new Support(true, kernel + ", " + ring.describeFeatures() + ", ops " + String.join(" ", present),
                     present.contains(opName(IORING_OP_SEND_ZC)));
         } catch (IOException e) {
             String why = e.getMessage();
