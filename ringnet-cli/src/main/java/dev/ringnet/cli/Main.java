@@ -28,6 +28,9 @@ public final class Main {
         if (System.getProperty(LOG_FORMAT_PROPERTY) == null) { // -D on the command line wins
             System.setProperty(LOG_FORMAT_PROPERTY, "ringnet: %4$s: %5$s%6$s%n");
         }
+        // The log formatter reads the time-zone database on its first record. Load it now: a server
+        // that runs out of file descriptors (EMFILE) must still be able to log that it did.
+        java.time.ZonedDateTime.now();
         int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
