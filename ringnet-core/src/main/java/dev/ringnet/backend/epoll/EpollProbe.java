@@ -22,23 +22,16 @@ public final class EpollProbe {
      */
     public record Support(boolean available, String detail) {}
 
-    private static volatile Support cached;
+    /** Probed once, on first use, by the JVM's lazy class initialization (thread-safe by itself). */
+    private static final class Verdict {
+        static final Support SUPPORT = probe();
+    }
 
     private EpollProbe() {}
 
     /** The verdict for this process (probed on first call). */
     public static Support support() {
-        Support s = cached;
-        if (s == null) {
-            synchronized (EpollProbe.class) {
-                s = cached;
-                if (s == null) {
-                    s = probe();
-                    cached = s;
-                }
-            }
-        }
-        return s;
+        return Verdict.SUPPORT;
     }
 
     private static Support probe() {

@@ -42,23 +42,16 @@ public final class UringProbe {
         }
     }
 
-    private static volatile Support cached;
+    /** Probed once, on first use, by the JVM's lazy class initialization (thread-safe by itself). */
+    private static final class Verdict {
+        static final Support SUPPORT = probe();
+    }
 
     private UringProbe() {}
 
     /** The verdict for this process (probed on first call). */
     public static Support support() {
-        Support s = cached;
-        if (s == null) {
-            synchronized (UringProbe.class) {
-                s = cached;
-                if (s == null) {
-                    s = probe();
-                    cached = s;
-                }
-            }
-        }
-        return s;
+        return Verdict.SUPPORT;
     }
 
     private static Support probe() {
