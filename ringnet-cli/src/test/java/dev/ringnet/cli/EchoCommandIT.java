@@ -74,6 +74,10 @@ class EchoCommandIT {
             assertThat(m.matches()).as("first line %s; stderr:%n%s", line, Files.readString(stderr)).isTrue();
             assertThat(m.group(2)).isEqualTo(transport);
             int port = Integer.parseInt(m.group(1));
+            if (m.group(3).equals("io_uring")) {
+                // bin/ringnet execs java: the process is the server, and io_uring means a ring fd.
+                assertThat(ringFds(process.pid())).as("anon_inode:[io_uring] fds of the server").isPositive();
+            }
 
             byte[] message = ("hello over " + transport + "\n").getBytes(StandardCharsets.US_ASCII);
             if (transport.equals("tcp")) {
@@ -104,6 +108,18 @@ class EchoCommandIT {
                 process.destroyForcibly();
                 process.waitFor(EXIT_SECONDS, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    private static long ringFds(long pid) throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:[io_uring]");
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
         }
     }
 
