@@ -107,7 +107,8 @@ public final class IoContext implements Executor, AutoCloseable {
     }
 
     /**
-     * Creates a context on the named backend ({@code auto}, {@code nio}).
+     * Creates a context on the named backend: {@code auto}, or one of {@link Backends#all()}
+     * ({@code io_uring}, {@code epoll}, {@code nio}).
      *
      * @throws IOException if that backend is unavailable here (the message says why) or fails to
      *                     start

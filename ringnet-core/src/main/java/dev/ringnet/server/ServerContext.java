@@ -181,8 +181,13 @@ public final class ServerContext implements AutoCloseable {
         socket.handOff(worker, (ResultHandler<TcpSocket, IoContext>) (moved, err, loop) -> {
             if (err != null) {
                 Logs.log(LOG, System.Logger.Level.WARNING, "handing a connection to a worker failed", err);
-            } else {
+                return;
+            }
+            try {
                 handler.accepted(moved, loop);
+            } catch (RuntimeException e) {
+                Logs.log(LOG, System.Logger.Level.WARNING, "connection handler threw; connection closed", e);
+                moved.close();
             }
         }, worker);
     }

@@ -25,9 +25,9 @@ import java.net.InetSocketAddress;
  * thread other than the owner, use after {@link #close()}.
  *
  * <h2>Thread rules and ownership</h2>
- * An instance belongs to the thread that called {@link #open()} (one per event loop) and may be used
- * only there (the one exception is the static, thread-safe {@link #eventfdSignal}, the wake-up other
- * threads use). It owns a confined {@link Arena} holding its scratch memory — the errno capture
+ * An instance belongs to one event loop and is used by one thread at a time — the loop's, which may
+ * change hands between runs (the exceptions are the static, thread-safe {@link #eventfdSignal}, the
+ * wake-up other threads use, and {@link #closeFd}). It owns a shared {@link Arena} holding its scratch memory — the errno capture
  * segment, a {@value SockAddr#STORAGE_SIZE}-byte sockaddr buffer, a {@code socklen_t}, an 8-byte
  * eventfd value and an option value — so calls need no allocation. Scratch is reused by the next
  * call. {@link #close()} frees it; file descriptors are not owned by this object and are never
@@ -101,7 +101,7 @@ public final class Syscalls implements AutoCloseable {
     }
 
     /**
-     * Opens an instance owned by the calling thread.
+     * Opens an instance for one event loop (used by one thread at a time).
      *
      * @throws UnsupportedOperationException when {@link LinuxPlatform#unavailableReason()} is not null
      */
