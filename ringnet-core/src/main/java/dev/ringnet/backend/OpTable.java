@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * The loop's operations in flight: a pool of {@link Op} records addressed by request id, and the
@@ -29,7 +30,7 @@ public final class OpTable implements OpSink {
     private static final System.Logger LOG = System.getLogger("dev.ringnet.loop");
 
     private final Executor loop;
-    private final Thread[] loopThread;
+    private final Supplier<Thread> loopThread;
     private Backend backend;
     private TimerQueue timers;
     private volatile Op[] slots = new Op[64];
@@ -40,9 +41,9 @@ public final class OpTable implements OpSink {
 
     /**
      * @param loop       runs cross-thread cancellations on the loop thread
-     * @param loopThread a one-element holder of the loop thread (set when the loop starts)
+     * @param loopThread tells the current loop thread (it may change hands between runs)
      */
-    public OpTable(Executor loop, Thread[] loopThread) {
+    public OpTable(Executor loop, Supplier<Thread> loopThread) {
         this.loop = loop;
         this.loopThread = loopThread;
     }
@@ -166,7 +167,7 @@ public final class OpTable implements OpSink {
         if (!op.casCtl(expected, claimed)) {
             return false;
         }
-        if (Thread.currentThread() == loopThread[0]) {
+        if (Thread.currentThread() == loopThread.get()) {
             backend.cancel(op);
         } else {
             try {

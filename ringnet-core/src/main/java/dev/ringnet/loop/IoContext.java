@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -78,7 +79,8 @@ public final class IoContext implements Executor, AutoCloseable {
         }
     }
 
-    private final Thread[] owner = new Thread[1];
+    /** The loop thread; read on every callback-form call (a plain load on x86), written when it changes hands. */
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
     private final OpTable ops;
     private final Backend backend;
     private final TimerQueue timers;
@@ -94,8 +96,8 @@ public final class IoContext implements Executor, AutoCloseable {
     private volatile boolean closeRequested;
 
     private IoContext(String backendName) throws IOException {
-        owner[0] = Thread.currentThread();
-        ops = new OpTable(this, owner);
+        owner.set(Thread.currentThread());
+        ops = new OpTable(this, owner::get);
         timers = new TimerQueue(this, this::inEventLoop);
         backend = Backends.create(backendName, ops);
         ops.attach(backend, timers);
@@ -173,9 +175,9 @@ public final class IoContext implements Executor, AutoCloseable {
         Thread t = Thread.ofPlatform().name(threadName).unstarted(this::run);
         checkMayMoveTo(t);
         if (running) {
-            throw new IllegalStateException("IoContext is already running on " + owner[0].getName());
+            throw new IllegalStateException("IoContext is already running on " + owner.get().getName());
         }
-        owner[0] = t;
+        owner.set(t);
         // Running from now, not from when the thread gets to run(): a close() in between must wait
         // for the loop thread instead of closing on the caller's thread under it.
         running = true;
@@ -206,10 +208,10 @@ public final class IoContext implements Executor, AutoCloseable {
             throw new IllegalStateException("IoContext is closed");
         }
         if (running && !inEventLoop()) {
-            throw new IllegalStateException("IoContext is already running on " + owner[0].getName());
+            throw new IllegalStateException("IoContext is already running on " + owner.get().getName());
         }
         checkMayMoveTo(Thread.currentThread());
-        owner[0] = Thread.currentThread();
+        owner.set(Thread.currentThread());
         running = true;
     }
 
@@ -291,7 +293,7 @@ public final class IoContext implements Executor, AutoCloseable {
 
     /** True on the loop thread. */
     public boolean inEventLoop() {
-        return Thread.currentThread() == owner[0];
+        return Thread.currentThread() == owner.get();
     }
 
     /** Sockets (listeners, connections, UDP) this context has open. Exact on the loop thread. */
@@ -567,7 +569,7 @@ public final class IoContext implements Executor, AutoCloseable {
         if (closed) {
             return;
         }
-        owner[0] = Thread.currentThread();
+        owner.set(Thread.currentThread());
         try {
             runTasks();
             timers.cancelAll(task -> {

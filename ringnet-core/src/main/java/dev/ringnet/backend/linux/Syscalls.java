@@ -557,6 +557,32 @@ public final class Syscalls implements AutoCloseable {
     }
 
     /**
+     * {@code io_uring_enter(2)} without errno capture, for the event loop's hot path: the kernel's
+     * result, or -1 on failure with the errno not known. A caller that sees -1 asks again through
+     * {@link #ioUringEnter} (not waiting) to learn whether the ring itself is in trouble; the usual
+     * -1s (a wait that timed out or was interrupted) are harmless. Allocation-free whatever the JIT
+     * does.
+     */
+    public int ioUringEnterRaw(int fd, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
+        boolean waits = (flags & SQ_WAIT) != 0
+                || ((flags & LinuxConstants.IORING_ENTER_GETEVENTS) != 0 && minComplete != 0);
+        long ufd = Integer.toUnsignedLong(fd);
+        long submit = Integer.toUnsignedLong(toSubmit);
+        long min = Integer.toUnsignedLong(minComplete);
+        long uflags = Integer.toUnsignedLong(flags);
+        try {
+            if (waits) {
+                return (int) (long) Handles.IO_URING_ENTER_RAW.invokeExact(LinuxConstants.SYS_IO_URING_ENTER,
+                        ufd, submit, min, uflags, arg, argSize);
+            }
+            return (int) (long) Handles.IO_URING_ENTER_RAW_CRITICAL.invokeExact(LinuxConstants.SYS_IO_URING_ENTER,
+                    ufd, submit, min, uflags, arg, argSize);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
      * {@code io_uring_register(2)}: the opcode's result (often 0), or -errno.
      *
      * @param arg {@link MemorySegment#NULL} or native memory the opcode reads or fills
@@ -733,6 +759,13 @@ public final class Syscalls implements AutoCloseable {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
         static final MethodHandle IO_URING_ENTER = bind("syscall", false, ENTER, Linker.Option.firstVariadicArg(1));
         static final MethodHandle IO_URING_ENTER_CRITICAL = bind("syscall", true, ENTER, Linker.Option.firstVariadicArg(1));
+        // Without errno capture: the capture segment is re-sliced on every call inside the JDK,
+        // an allocation only escape analysis removes, and it does not always (profile pollution).
+        static final MethodHandle IO_URING_ENTER_RAW = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(), ENTER, Linker.Option.firstVariadicArg(1));
+        static final MethodHandle IO_URING_ENTER_RAW_CRITICAL = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(), ENTER, Linker.Option.firstVariadicArg(1),
+                CRITICAL);
         static final MethodHandle IO_URING_REGISTER = bind("syscall", false,
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));

@@ -208,18 +208,21 @@ final class Ring implements AutoCloseable {
         int flags = enterFlags | IORING_ENTER_GETEVENTS;
         int res;
         if (timeoutNanos == 0) {
-            res = sys.ioUringEnter(enterFd, toSubmit, 0, flags, MemorySegment.NULL, 0);
+            res = sys.ioUringEnterRaw(enterFd, toSubmit, 0, flags, MemorySegment.NULL, 0);
         } else if (timeoutNanos < 0) {
-            res = sys.ioUringEnter(enterFd, toSubmit, 1, flags, MemorySegment.NULL, 0);
+            res = sys.ioUringEnterRaw(enterFd, toSubmit, 1, flags, MemorySegment.NULL, 0);
         } else {
             timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
             timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-            res = sys.ioUringEnter(enterFd, toSubmit, 1, flags | IORING_ENTER_EXT_ARG, getEventsArg, GETEVENTS_ARG_SIZE);
+            res = sys.ioUringEnterRaw(enterFd, toSubmit, 1, flags | IORING_ENTER_EXT_ARG, getEventsArg, GETEVENTS_ARG_SIZE);
+        }
+        if (res == -1) {
+            // Failed, errno unknown (see ioUringEnterRaw). Usually a wait that timed out or was
+            // interrupted, with nothing consumed; ask again without waiting, this time with errno.
+            res = sys.ioUringEnter(enterFd, toSubmit, 0, flags, MemorySegment.NULL, 0);
         }
         if (res > 0) {
-            sqSubmitted += res;
-        } else if (res == 0 && toSubmit > 0 && (setupFlags & IORING_SETUP_SUBMIT_ALL) == 0) {
-            // nothing consumed: leave them queued for the next enter
+            sqSubmitted += res; // SQEs the kernel consumed; the rest stay queued for the next enter
         }
         return res;
     }

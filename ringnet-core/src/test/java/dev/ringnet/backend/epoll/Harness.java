@@ -57,6 +57,8 @@ final class Harness implements AutoCloseable {
         r.error = error;
     };
 
+    private final Thread owner = Thread.currentThread();
+
     Harness() throws IOException {
         EpollBackend[] holder = new EpollBackend[1];
         table = new OpTable(task -> {
@@ -65,7 +67,7 @@ final class Harness implements AutoCloseable {
             if (b != null) {
                 b.wakeup();
             }
-        }, new Thread[] {Thread.currentThread()});
+        }, () -> owner);
         backend = new EpollBackend(table);
         holder[0] = backend;
         table.attach(backend);
