@@ -43,6 +43,7 @@ public final class NioBackend implements Backend {
     private static final int RECEIVE_BUFFER_SIZE = 64 * 1024;
 
     private ByteBuffer receiveBuffer;
+    private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
 
     private final OpSink sink;
     private final Selector selector;
@@ -481,11 +482,15 @@ public final class NioBackend implements Backend {
         return MORE;
     }
 
-    /** The buffer lent to RECV_MULTI handlers: one per backend, as a handler returns before the next read. */
+    /**
+     * The buffer lent to RECV_MULTI handlers: one per backend, as a handler returns before the next
+     * read. It lives in the backend's arena, so close() frees it at once (a direct ByteBuffer would
+     * wait for the garbage collector).
+     */
     private ByteBuffer receiveBuffer() {
         ByteBuffer b = receiveBuffer;
         if (b == null) {
-            b = ByteBuffer.allocateDirect(RECEIVE_BUFFER_SIZE);
+            b = arena.allocate(RECEIVE_BUFFER_SIZE, 64).asByteBuffer();
             receiveBuffer = b;
         }
         return b;
@@ -513,6 +518,8 @@ public final class NioBackend implements Backend {
             deliverParked(batch);
         }
         closeQuietly(selector);
+        receiveBuffer = null;
+        arena.close();
     }
 
     private void ensureOpen() throws ClosedChannelException {
