@@ -7,5 +7,6 @@ module dev.ringnet.core {
     exports dev.ringnet.loop;
     exports dev.ringnet.net;
     exports dev.ringnet.server;
+    exports dev.ringnet.sync;
     exports dev.ringnet.time;
 }

@@ -40,6 +40,7 @@ final class InfoCommand {
             code = Main.EXIT_FAILURE;
         }
         line(out, Backends.AUTO, auto);
+        line(out, "tasks", "loop-affine virtual threads " + dev.ringnet.loop.LoopScheduler.availability());
         line(out, "java", Runtime.version() + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("java.vm.name") + ")");
         line(out, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "

@@ -60,7 +60,7 @@ public final class Main {
                     out.print(usage());
                     return EXIT_OK;
                 }
-                case "info", "echo", "http" -> {
+                case "info", "echo", "http", "chat" -> {
                     if (rest.contains("--help") || rest.contains("-h")) {
                         out.print(usage());
                         return EXIT_OK;
@@ -68,6 +68,7 @@ public final class Main {
                     return switch (command) {
                         case "info" -> InfoCommand.run(InfoCommand.parse(rest), out);
                         case "echo" -> EchoCommand.run(EchoCommand.parse(rest), out, err);
+                        case "chat" -> ChatCommand.run(ChatCommand.parse(rest), out, err);
                         default -> HttpCommand.run(HttpCommand.parse(rest), out, err);
                     };
                 }
@@ -105,6 +106,11 @@ public final class Main {
                                            or reuseport (one SO_REUSEPORT listener per worker)
                       --catch-all          every method and path answers 200 after reading the
                                            whole request body
+                  chat --port P [options]  run a line-based chat server (rooms: /join NAME) until
+                                           SIGINT or SIGTERM
+                      --port P             port to listen on, 0-65535 (0: any free port)
+                      --host H             address to bind (default 0.0.0.0)
+                      --backend NAME       I/O backend: auto (default), %1$s
                   help, --help             show this help
 
                 exit codes: 0 ok, 1 failure (backend unavailable, port in use), 2 bad command line

@@ -125,7 +125,7 @@ class MainTest {
         assertThat(run.exitCode()).as("stderr: %s", run.err()).isZero();
         List<String> lines = run.out().lines().toList();
         List<BackendInfo> all = Backends.all();
-        assertThat(lines).hasSize(all.size() + 3);
+        assertThat(lines).hasSize(all.size() + 4);
         for (int i = 0; i < all.size(); i++) {
             BackendInfo b = all.get(i);
             String expected = b.available() ? "available (" + b.detail() + ")" : "unavailable: " + b.detail();
@@ -133,8 +133,9 @@ class MainTest {
         }
         assertThat(lines).anyMatch(l -> l.matches("nio {8}available \\(java\\.nio .+\\)"));
         assertThat(lines.get(all.size())).isEqualTo("auto       -> " + Backends.auto().name());
-        assertThat(lines.get(all.size() + 1)).startsWith("java       " + Runtime.version().feature());
-        assertThat(lines.get(all.size() + 2)).isEqualTo("os         " + System.getProperty("os.name") + " "
+        assertThat(lines.get(all.size() + 1)).startsWith("tasks      loop-affine virtual threads ");
+        assertThat(lines.get(all.size() + 2)).startsWith("java       " + Runtime.version().feature());
+        assertThat(lines.get(all.size() + 3)).isEqualTo("os         " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
     }
 }

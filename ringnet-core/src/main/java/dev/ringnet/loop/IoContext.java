@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -268,10 +269,30 @@ public final class IoContext implements Executor, AutoCloseable {
     }
 
     private static void runTask(Runnable task) {
+        long start = System.nanoTime();
         try {
             task.run();
         } catch (Throwable t) {
             Logs.log(LOG, System.Logger.Level.WARNING, "task threw; the loop carries on", t);
+        }
+        long took = System.nanoTime() - start;
+        if (took > STALL_WARN_NANOS) {
+            warnStall(task, took);
+        }
+    }
+
+    /** A task (or a loop-affine task's run between two parks) longer than this is logged as a stall. */
+    private static final long STALL_WARN_NANOS = Long.getLong("ringnet.stallWarnMillis", 100) * 1_000_000;
+    private static final long STALL_WARN_EVERY_NANOS = 10_000_000_000L;
+    private static final AtomicLong LAST_STALL_WARN = new AtomicLong(System.nanoTime() - STALL_WARN_EVERY_NANOS);
+
+    private static void warnStall(Runnable task, long nanos) {
+        long last = LAST_STALL_WARN.get();
+        long now = System.nanoTime();
+        if (now - last >= STALL_WARN_EVERY_NANOS && LAST_STALL_WARN.compareAndSet(last, now)) {
+            Logs.log(LOG, System.Logger.Level.WARNING, "a task held the event loop thread for " + nanos / 1_000_000
+                    + " ms (over ringnet.stallWarnMillis; at most one such warning per 10 s): " + task
+                    + " on " + Thread.currentThread().getName() + "; offload blocking work with blockingInvoke", (Throwable) null);
         }
     }
 
@@ -357,6 +378,92 @@ public final class IoContext implements Executor, AutoCloseable {
      */
     public <T> Task<T> spawn(Callable<T> body) {
         return Task.start(this, body);
+    }
+
+    /**
+     * Like {@link #spawn}, but the virtual thread runs on the JDK's default scheduler, never on this
+     * loop's thread: for sequential code that may block in ways that would hold the loop (file I/O,
+     * native calls, long computations). Its ringnet I/O still goes through this loop.
+     */
+    public <T> Task<T> spawnOffLoop(Callable<T> body) {
+        return Task.start(this, body, false);
+    }
+
+    /**
+     * True if {@link #spawn} makes loop-affine tasks here (their virtual threads run on this loop's
+     * thread); see {@link LoopScheduler#availability()}.
+     */
+    public boolean loopAffineTasks() {
+        return LoopScheduler.availability().available();
+    }
+
+    /**
+     * Runs blocking or CPU-heavy {@code work} on the shared offload pool (daemon platform threads,
+     * {@code max(2, cores)} of them; work beyond that queues) and completes the stage on this loop's
+     * thread. Cancelling the stage interrupts the work. Safe from any thread; never blocks.
+     */
+    public <T> CompletionStage<T> blockingInvoke(Callable<T> work) {
+        Objects.requireNonNull(work, "work");
+        CompletableFuture<T> done = new CompletableFuture<>();
+        java.util.concurrent.Future<?> running = Offload.POOL.submit(() -> {
+            T value = null;
+            Throwable error = null;
+            try {
+                value = work.call();
+            } catch (Throwable t) {
+                error = t;
+            }
+            T v = value;
+            Throwable e = error;
+            Runnable finish = () -> {
+                if (e == null) {
+                    done.complete(v);
+                } else {
+                    done.completeExceptionally(e);
+                }
+            };
+            try {
+                post(finish);
+            } catch (RejectedExecutionException closedLoop) {
+                finish.run(); // nobody would ever run it on the loop: complete here rather than never
+            }
+        });
+        done.whenComplete((v, e) -> {
+            if (done.isCancelled()) {
+                running.cancel(true);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * The blocking form of {@link #blockingInvoke}: parks the calling task (virtual thread) while
+     * the offload pool runs {@code work}, so that a loop-affine task does not stall its loop. An
+     * interrupt cancels (interrupts) the work and throws {@link InterruptedException}.
+     *
+     * @throws Exception what {@code work} threw
+     */
+    public <T> T blockingInvokeAndWait(Callable<T> work) throws Exception {
+        checkNotLoopThread("blockingInvokeAndWait");
+        java.util.concurrent.Future<T> f = Offload.POOL.submit(work);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw (Error) e.getCause();
+        }
+    }
+
+    /** The pool behind {@link #blockingInvoke}, shared by every context, started on first use. */
+    private static final class Offload {
+        static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()),
+                Thread.ofPlatform().daemon().name("ringnet-offload-", 1).factory());
     }
 
     /**

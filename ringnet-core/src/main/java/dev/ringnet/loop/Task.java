@@ -13,8 +13,21 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Sequential code started by {@link IoContext#spawn}: it runs on a virtual thread, and every
  * ringnet operation it calls in blocking form parks that virtual thread until the loop delivers
- * the completion. (Today the virtual thread runs on the JDK's default scheduler; its I/O is still
- * submitted to and completed by the context's loop.)
+ * the completion.
+ *
+ * <p><b>Loop-affine:</b> when {@link LoopScheduler#availability()} says so (it needs
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED}), the virtual thread's scheduler is the
+ * context itself: the task runs on the loop thread as its carrier, between the loop's other
+ * handlers, and each time it parks (ringnet I/O, a {@code dev.ringnet.sync} wait, a sleep) the loop
+ * thread goes back to the loop. Such a task never runs in parallel with the loop's handlers, but it
+ * must not block its carrier either: CPU-heavy or truly blocking work (file I/O, JNI, a
+ * {@code synchronized} wait in native code) stalls the whole loop; offload it with
+ * {@link IoContext#blockingInvoke}. Inside a task {@link IoContext#inEventLoop()} is false (the
+ * current thread is the virtual thread, not the loop thread), so blocking ringnet calls are allowed
+ * and callback-form socket calls are not. Otherwise, or with {@code -Dringnet.loopAffine=false},
+ * the virtual thread runs on the JDK's default scheduler; its I/O is still submitted to and
+ * completed by the context's loop. A loop-affine task spawned before the loop runs starts when the
+ * loop runs.
  *
  * <pre>{@code
  * Task<String> greeting = ctx.spawn(() -> {
@@ -44,10 +57,16 @@ public final class Task<T> {
     private Task() {}
 
     static <T> Task<T> start(IoContext ctx, Callable<T> body) {
+        return start(ctx, body, true);
+    }
+
+    /** Starts a task; loop-affine when asked and available, else on the default scheduler. */
+    static <T> Task<T> start(IoContext ctx, Callable<T> body, boolean loopAffine) {
         Task<T> task = new Task<>();
-        task.thread = Thread.ofVirtual()
-                .name("ringnet-task-" + IDS.incrementAndGet())
-                .unstarted(() -> task.runBody(body));
+        String name = "ringnet-task-" + IDS.incrementAndGet();
+        task.thread = loopAffine
+                ? LoopScheduler.newThread(ctx, name, () -> task.runBody(body))
+                : Thread.ofVirtual().name(name).unstarted(() -> task.runBody(body));
         task.thread.start();
         return task;
     }

@@ -460,7 +460,9 @@ final class HttpConnection {
 
     private void dispatchBlocking(Exchange x, HttpHandler handler, HttpRequest req) {
         try {
-            worker.loop.spawn(() -> {
+            // Off the loop: a blocking handler may block in ways (files, JDBC drivers, native code)
+            // that would hold the worker's loop thread if it ran as a loop-affine task.
+            worker.loop.spawnOffLoop(() -> {
                 HttpResponse response = null;
                 Throwable error = null;
                 try {
