@@ -3,6 +3,7 @@
  * TCP/UDP sockets.
  */
 module dev.ringnet.core {
+    requires jdk.jfr; // the loop-stall event; part of the JDK
     exports dev.ringnet.io;
     exports dev.ringnet.loop;
     exports dev.ringnet.net;

@@ -287,6 +287,13 @@ public final class IoContext implements Executor, AutoCloseable {
     private static final AtomicLong LAST_STALL_WARN = new AtomicLong(System.nanoTime() - STALL_WARN_EVERY_NANOS);
 
     private static void warnStall(Runnable task, long nanos) {
+        LoopStallEvent event = new LoopStallEvent();
+        if (event.isEnabled()) {
+            event.loopThread = Thread.currentThread().getName();
+            event.task = String.valueOf(task);
+            event.heldNanos = nanos;
+            event.commit();
+        }
         long last = LAST_STALL_WARN.get();
         long now = System.nanoTime();
         if (now - last >= STALL_WARN_EVERY_NANOS && LAST_STALL_WARN.compareAndSet(last, now)) {
