@@ -97,6 +97,8 @@ class EpollEventfdTest extends LinuxTestBase {
             assertThat(sys.epollCtl(ep, LinuxConstants.EPOLL_CTL_ADD, efd, LinuxConstants.EPOLLIN, 99)).isZero();
             Thread waker = Thread.ofPlatform().start(() -> {
                 try {
+                    // Not a wait for a condition: a delay so that the signal usually lands while
+                    // epoll_wait is blocked (the path under test). The assertion holds either way.
                     Thread.sleep(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
