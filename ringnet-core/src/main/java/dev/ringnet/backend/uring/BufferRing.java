@@ -41,6 +41,7 @@ final class BufferRing {
     private final ByteBuffer[] views;
     private short tail;
 
+    @SuppressWarnings("restricted") // views of memory this ring's arena owns, for as long as it lives
     private BufferRing(int entries, int bufferSize, MemorySegment ring, MemorySegment buffers) {
         this.entries = entries;
         this.mask = entries - 1;
@@ -49,7 +50,11 @@ final class BufferRing {
         this.buffers = buffers;
         this.views = new ByteBuffer[entries];
         for (int bid = 0; bid < entries; bid++) {
-            views[bid] = buffers.asSlice((long) bid * bufferSize, bufferSize).asByteBuffer();
+            // A global-scope view of memory the arena owns: handlers read these views byte by byte
+            // (an HTTP parser does), and a view of the arena's own segment would check the arena's
+            // liveness on every get. Safe because a view is only lent while the ring is alive.
+            views[bid] = MemorySegment.ofAddress(buffers.address() + (long) bid * bufferSize)
+                    .reinterpret(bufferSize).asByteBuffer();
         }
     }
 
