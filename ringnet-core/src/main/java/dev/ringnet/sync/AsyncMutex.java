@@ -19,6 +19,10 @@ import java.util.function.Consumer;
  * the request; if the lock had already been handed over, the caller holds it (and must unlock).
  */
 public final class AsyncMutex {
+    /** An unlocked mutex. */
+    public AsyncMutex() {
+    }
+
     private final AsyncSemaphore permit = new AsyncSemaphore(1);
 
     /** The stage completes when the caller holds the lock; never blocks. */

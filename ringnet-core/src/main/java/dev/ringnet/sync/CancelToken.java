@@ -23,6 +23,10 @@ import java.util.function.Consumer;
  * the others (the first failure is rethrown by {@link #cancel} after all ran).
  */
 public final class CancelToken {
+    /** A token not cancelled yet. */
+    public CancelToken() {
+    }
+
     private final TinyLock lock = new TinyLock();
     private LinkedHashSet<Consumer<? super String>> listeners = new LinkedHashSet<>(); // null once cancelled
     private volatile String reason;

@@ -24,6 +24,10 @@ import java.util.function.Consumer;
  * Thread-safe.
  */
 public final class WaitGroup {
+    /** A wait group with a count of zero. */
+    public WaitGroup() {
+    }
+
     private final TinyLock lock = new TinyLock();
     private final ArrayDeque<Waiter<Void>> waiters = new ArrayDeque<>();
     private long count; // guarded by lock
