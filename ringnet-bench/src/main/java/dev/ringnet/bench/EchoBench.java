@@ -267,35 +267,8 @@ public final class EchoBench {
      * land in the middle of a run.
      */
     private void waitForQuiet() throws InterruptedException {
-        if (o.quietWaitNanos() == 0 || ProcCpu.readCpu(o.serverCpu()) == null) {
-            return;
-        }
-        long start = System.nanoTime();
-        boolean told = false;
-        while (true) {
-            ProcCpu.CpuSample a0 = ProcCpu.readCpu(o.serverCpu()), b0 = ProcCpu.readCpu(o.clientCpu());
-            long t0 = System.nanoTime();
-            Thread.sleep(1000);
-            ProcCpu.CpuSample a1 = ProcCpu.readCpu(o.serverCpu()), b1 = ProcCpu.readCpu(o.clientCpu());
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double busy = 100.0 * Math.max(a1.minus(a0).busyTicks(), b1.minus(b0).busyTicks()) / clkTck / seconds;
-            if (busy < 10) {
-                if (told) {
-                    out.printf(Locale.ROOT, "bench-echo: quiet after %.0f s%n", (System.nanoTime() - start) / 1e9);
-                }
-                return;
-            }
-            if (System.nanoTime() - start > o.quietWaitNanos()) {
-                out.printf(Locale.ROOT, "bench-echo: CPUs still %.0f %% busy after %.0f s; running anyway%n",
-                        busy, (System.nanoTime() - start) / 1e9);
-                busyStarts++;
-                return;
-            }
-            if (!told) {
-                out.printf(Locale.ROOT, "bench-echo: CPU %d/%d %.0f %% busy with other work; waiting up to %.0f s for quiet%n",
-                        o.serverCpu(), o.clientCpu(), busy, o.quietWaitNanos() / 1e9);
-                told = true;
-            }
+        if (!ProcCpu.waitForQuiet(o.serverCpu(), o.clientCpu(), o.quietWaitNanos(), clkTck, "bench-echo", out)) {
+            busyStarts++;
         }
     }
 

@@ -117,4 +117,45 @@ final class ProcCpu {
         }
         return 100;
     }
+
+    /**
+     * Waits until CPUs {@code a} and {@code b} are nearly idle (busy below 10 % over a second), at
+     * most {@code maxNanos}: on a shared machine, a build or a test suite elsewhere would otherwise
+     * land in the middle of a run. Samples in one-second windows (measuring, not waiting for an
+     * event). Progress lines start with {@code label}.
+     *
+     * @return false if the CPUs were still busy when the time ran out (the run goes ahead anyway)
+     */
+    static boolean waitForQuiet(int a, int b, long maxNanos, long clkTck, String label, java.io.PrintStream out)
+            throws InterruptedException {
+        if (maxNanos == 0 || readCpu(a) == null) {
+            return true;
+        }
+        long start = System.nanoTime();
+        boolean told = false;
+        while (true) {
+            CpuSample a0 = readCpu(a), b0 = readCpu(b);
+            long t0 = System.nanoTime();
+            Thread.sleep(1000);
+            CpuSample a1 = readCpu(a), b1 = readCpu(b);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double busy = 100.0 * Math.max(a1.minus(a0).busyTicks(), b1.minus(b0).busyTicks()) / clkTck / seconds;
+            if (busy < 10) {
+                if (told) {
+                    out.printf(java.util.Locale.ROOT, "%s: quiet after %.0f s%n", label, (System.nanoTime() - start) / 1e9);
+                }
+                return true;
+            }
+            if (System.nanoTime() - start > maxNanos) {
+                out.printf(java.util.Locale.ROOT, "%s: CPUs still %.0f %% busy after %.0f s; running anyway%n",
+                        label, busy, (System.nanoTime() - start) / 1e9);
+                return false;
+            }
+            if (!told) {
+                out.printf(java.util.Locale.ROOT, "%s: CPU %d/%d %.0f %% busy with other work; waiting up to %.0f s for quiet%n",
+                        label, a, b, busy, maxNanos / 1e9);
+                told = true;
+            }
+        }
+    }
 }

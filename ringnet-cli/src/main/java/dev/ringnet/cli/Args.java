@@ -103,6 +103,43 @@ final class Args {
         throw new UsageException(name + " needs a positive number, not '" + text + "'");
     }
 
+    /** {@code --host}: an address or name ({@code [::1]} as in URLs works), or {@code fallback}. */
+    String host(String fallback) throws UsageException {
+        String host = value("--host", fallback);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty()) {
+            throw new UsageException("--host needs an address or a host name");
+        }
+        return host;
+    }
+
+    /**
+     * {@code --backend}, checked against {@link dev.ringnet.loop.Backends#all()}: an unknown name is
+     * a usage error naming the known ones; an unavailable one is left for the command to report.
+     */
+    String backend() throws UsageException {
+        String backend = value("--backend", dev.ringnet.loop.Backends.AUTO);
+        try {
+            dev.ringnet.loop.Backends.find(backend);
+        } catch (IllegalArgumentException unknown) {
+            throw new UsageException(unknown.getMessage());
+        } catch (IllegalStateException noneAvailable) {
+            // auto with nothing available: a failure of the run, not of the command line
+        }
+        return backend;
+    }
+
+    /** The address to bind, which must resolve. */
+    static java.net.InetSocketAddress bindAddress(String host, int port) throws UsageException {
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new UsageException("--host '" + host + "' does not resolve to an address");
+        }
+        return address;
+    }
+
     /** A required port option: a number from 0 to 65535 (0: any free port). */
     int port(String name) throws UsageException {
         String text = value(name).orElseThrow(() -> new UsageException(name + " is required"));

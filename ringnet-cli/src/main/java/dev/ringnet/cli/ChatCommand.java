@@ -1,6 +1,5 @@
 package dev.ringnet.cli;
 
-import dev.ringnet.loop.Backends;
 import dev.ringnet.loop.IoContext;
 import dev.ringnet.loop.LoopScheduler;
 import dev.ringnet.net.TcpListener;
@@ -41,19 +40,9 @@ final class ChatCommand {
     static Config parse(List<String> argv) throws UsageException {
         Args args = Args.parse(argv, Set.of("--port", "--host", "--backend"), Set.of());
         int port = args.port("--port");
-        String host = args.value("--host", EchoCommand.DEFAULT_HOST);
-        String backend = args.value("--backend", Backends.AUTO);
-        try {
-            Backends.find(backend);
-        } catch (IllegalArgumentException unknown) {
-            throw new UsageException(unknown.getMessage());
-        } catch (IllegalStateException noneAvailable) {
-            // reported by start
-        }
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-            throw new UsageException("--host '" + host + "' does not resolve to an address");
-        }
+        String host = args.host(EchoCommand.DEFAULT_HOST);
+        String backend = args.backend();
+        InetSocketAddress address = Args.bindAddress(host, port);
         return new Config(host, address, backend);
     }
 

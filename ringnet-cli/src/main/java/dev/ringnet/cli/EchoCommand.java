@@ -1,7 +1,6 @@
 package dev.ringnet.cli;
 
 import dev.ringnet.cli.EchoServer.Transport;
-import dev.ringnet.loop.Backends;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -29,30 +28,14 @@ final class EchoCommand {
 
     /**
      * Parses and checks the options: the port range, the backend name (against
-     * {@link Backends#all()}), and that the host resolves.
+     * {@link dev.ringnet.loop.Backends#all()}), and that the host resolves.
      */
     static Config parse(List<String> argv) throws UsageException {
         Args args = Args.parse(argv, Set.of("--port", "--host", "--backend"), Set.of("--udp"));
         int port = args.port("--port");
-        String host = args.value("--host", DEFAULT_HOST);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1); // [::1] as in URLs
-        }
-        if (host.isEmpty()) {
-            throw new UsageException("--host needs an address or a host name");
-        }
-        String backend = args.value("--backend", Backends.AUTO);
-        try {
-            Backends.find(backend); // an unknown name fails here, with the list of known ones
-        } catch (IllegalArgumentException unknown) {
-            throw new UsageException(unknown.getMessage());
-        } catch (IllegalStateException noneAvailable) {
-            // auto with nothing available: reported by start, as a failure rather than a usage error
-        }
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-            throw new UsageException("--host '" + host + "' does not resolve to an address");
-        }
+        String host = args.host(DEFAULT_HOST);
+        String backend = args.backend();
+        InetSocketAddress address = Args.bindAddress(host, port);
         return new Config(host, address, backend, args.flag("--udp") ? Transport.UDP : Transport.TCP);
     }
 

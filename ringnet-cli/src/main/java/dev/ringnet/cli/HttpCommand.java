@@ -2,7 +2,6 @@ package dev.ringnet.cli;
 
 import dev.ringnet.http.HttpServer;
 import dev.ringnet.http.TechEmpower;
-import dev.ringnet.loop.Backends;
 import dev.ringnet.server.AcceptStrategy;
 import dev.ringnet.server.ServerContext;
 import java.io.IOException;
@@ -33,28 +32,15 @@ final class HttpCommand {
     static Config parse(List<String> argv) throws UsageException {
         Args args = Args.parse(argv, Set.of("--port", "--host", "--backend", "--workers", "--accept"), Set.of("--catch-all"));
         int port = args.port("--port");
-        String host = args.value("--host", EchoCommand.DEFAULT_HOST);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        String backend = args.value("--backend", Backends.AUTO);
-        try {
-            Backends.find(backend);
-        } catch (IllegalArgumentException unknown) {
-            throw new UsageException(unknown.getMessage());
-        } catch (IllegalStateException noneAvailable) {
-            // reported by run as a failure
-        }
+        String host = args.host(EchoCommand.DEFAULT_HOST);
+        String backend = args.backend();
         int workers = args.positive("--workers", Runtime.getRuntime().availableProcessors());
         AcceptStrategy accept = switch (args.value("--accept", "acceptor")) {
             case "acceptor" -> AcceptStrategy.ACCEPTOR;
             case "reuseport" -> AcceptStrategy.REUSE_PORT;
             default -> throw new UsageException("--accept takes acceptor or reuseport, not '" + args.value("--accept", "") + "'");
         };
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-            throw new UsageException("--host '" + host + "' does not resolve to an address");
-        }
+        InetSocketAddress address = Args.bindAddress(host, port);
         return new Config(host, address, backend, workers, accept, args.flag("--catch-all"));
     }
 

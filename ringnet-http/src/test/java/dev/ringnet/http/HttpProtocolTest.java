@@ -34,6 +34,8 @@ class HttpProtocolTest {
                     return CompletableFuture.supplyAsync(() -> HttpResponse.text("delayed " + ms), later);
                 })
                 .getBlocking("/blocking/{n}", req -> {
+                    // The handler's own blocking work (what blocking routes are for), not a wait in
+                    // the test: responses must still come back in request order.
                     Thread.sleep(Long.parseLong(req.pathParam("n")));
                     return HttpResponse.text("blocking " + req.pathParam("n"));
                 })

@@ -55,6 +55,7 @@ class HttpServerTest {
                         .build())
                 .getAsync("/async", req -> CompletableFuture.supplyAsync(() -> HttpResponse.text("async")))
                 .getBlocking("/blocking", req -> {
+                    // Blocking work inside the handler (what blocking routes are for), not a wait in the test.
                     Thread.sleep(20);
                     return HttpResponse.text("virtual=" + Thread.currentThread().isVirtual());
                 })
