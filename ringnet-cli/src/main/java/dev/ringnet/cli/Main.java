@@ -72,6 +72,8 @@ public final class Main {
                         default -> HttpCommand.run(HttpCommand.parse(rest), out, err);
                     };
                 }
+                case "bench" -> throw new UsageException(
+                        "bench runs through the bin/ringnet script (bin/ringnet bench --help), not this JVM");
                 default -> throw new UsageException("unknown command '" + command + "'");
             }
         } catch (UsageException e) {
@@ -111,6 +113,10 @@ public final class Main {
                       --port P             port to listen on, 0-65535 (0: any free port)
                       --host H             address to bind (default 0.0.0.0)
                       --backend NAME       I/O backend: auto (default), %1$s
+                  bench [options]          benchmarks, run by bin/ringnet (not by this JVM):
+                                           HTTP vs Netty and JDK virtual threads (bench --help),
+                                           bench echo (ringnet's backends), bench micro (JMH);
+                                           see docs/benchmarks.md
                   help, --help             show this help
 
                 exit codes: 0 ok, 1 failure (backend unavailable, port in use), 2 bad command line
