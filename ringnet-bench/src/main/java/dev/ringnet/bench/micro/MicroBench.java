@@ -76,7 +76,7 @@ public final class MicroBench {
               --iterations N          measured iterations (default 3)
               --time SECONDS          length of each iteration (default 1)
               --memory N              timers for bytes per timer (default 1,000,000; 0 skips the pass)
-              --max-wait SECONDS      wait at most this long for a quiet machine before each run (default 20)
+              --max-wait SECONDS      wait at most this long for a quiet machine before each run (default 10)
               --no-pin                do not pin the benchmark JVMs with taskset
               --out DIR               results go to DIR/micro (default bench-results/<yyyy-mm-dd>)
               --help                  this text
@@ -102,7 +102,7 @@ public final class MicroBench {
         double seconds = 1;
         int memoryCount = 1_000_000;
         int memoryAttempts = 3;
-        double maxWaitSeconds = 20;
+        double maxWaitSeconds = 10;
         boolean pin = true;
         boolean rerunDisturbed = true;
         Path out;
