@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -124,19 +125,47 @@ public class PostBench {
     }
 
     /**
-     * Across threads, latency: post one task to the idle loop and spin until it has run
-     * (sampled, so the table also has percentiles). Each round trip includes waking the loop
-     * from its blocking wait (an eventfd write or {@code Selector.wakeup()}, or an unpark for
-     * {@code netty-default}) and the loop thread being scheduled. The benchmark thread spins, so
-     * CPU per operation is not meaningful here.
+     * Across threads, latency, back to back: post one task to the loop and spin until it has
+     * run, then at once the next (sampled, so the table also has percentiles). Whether the loop
+     * has gone to sleep in between, and so whether a round trip includes waking it (an eventfd
+     * write or {@code Selector.wakeup()}, or an unpark for {@code netty-default}) and its thread
+     * being scheduled, depends on how long each loop stays awake after running a task: part of
+     * what this compares. The benchmark thread spins, so CPU per operation is not meaningful here.
      */
     @Benchmark
     @BenchmarkMode(Mode.SampleTime)
     public void crossThreadRoundTrip() {
+        roundTrip();
+    }
+
+    /**
+     * Across threads, latency, to an idle loop: as {@link #crossThreadRoundTrip}, but before
+     * each round trip (outside the measured time) the benchmark thread parks for
+     * {@value Idle#PAUSE_NANOS} ns, long enough for every loop here to block in its poll. Every round
+     * trip then includes the wake-up: the latency of a task posted to a quiet server's loop.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    public void crossThreadRoundTripIdle(Idle idle) {
+        roundTrip();
+    }
+
+    private void roundTrip() {
         long n = ++echoesSent;
         loop.execute(echo);
         while (echo.seen() != n) {
             Thread.onSpinWait();
+        }
+    }
+
+    /** The pause before each idle round trip; its own state, so that only that benchmark pays for it. */
+    @State(Scope.Thread)
+    public static class Idle {
+        static final long PAUSE_NANOS = 100_000;
+
+        @Setup(Level.Invocation)
+        public void pause() {
+            LockSupport.parkNanos(PAUSE_NANOS); // pacing, not waiting for a condition: the loop just needs time to fall asleep
         }
     }
 

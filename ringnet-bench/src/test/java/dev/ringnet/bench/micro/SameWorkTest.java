@@ -37,7 +37,8 @@ class SameWorkTest {
             b.sameThreadChain(); // returns only once the chain's last step ran
             b.crossThreadRoundTrip();
             b.crossThreadRoundTrip();
-            assertThat(b.echo.seen()).isEqualTo(2);
+            b.crossThreadRoundTripIdle(new PostBench.Idle());
+            assertThat(b.echo.seen()).isEqualTo(3);
         } finally {
             b.tearDown(); // fails if a batch ran the wrong number of tasks
         }
