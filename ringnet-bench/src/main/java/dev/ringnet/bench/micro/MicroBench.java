@@ -284,14 +284,16 @@ public final class MicroBench {
                         }
                         try {
                             RunResult r = runOne(p, c, jvm, forkArgs, logFormat);
-                            if (best == null || others(r) < others(best)) {
+                            int clean = MicroReport.cleanIterations(r);
+                            int iterations = MicroReport.iterations(r).size();
+                            if (best == null || clean > MicroReport.cleanIterations(best)) {
                                 best = r;
                             }
-                            if (others(r) <= MicroReport.DISTURBED_CPUS) {
+                            if (2 * clean >= iterations) {
                                 break;
                             }
                             if (attempts < maxAttempts) {
-                                out.printf(Locale.ROOT, "        disturbed (others used %.2f CPUs): once more%n", others(r));
+                                out.printf(Locale.ROOT, "        disturbed (%d of %d iterations undisturbed): once more%n", clean, iterations);
                             }
                         } catch (RunnerException | RuntimeException e) {
                             failure = rootMessage(e);
@@ -416,12 +418,6 @@ public final class MicroBench {
         return results.iterator().next();
     }
 
-    private static double others(RunResult r) {
-        var o = r.getSecondaryResults().get("cpu.others");
-        double v = o == null ? Double.NaN : o.getScore();
-        return Double.isNaN(v) ? 0 : v;
-    }
-
     /**
      * A java.util.logging configuration for the benchmark JVMs: the JDK's defaults, but only
      * warnings from ringnet (its INFO line about the backend {@code auto} picked would otherwise
@@ -519,7 +515,8 @@ public final class MicroBench {
             sb.append(", CPU ").append(MicroReport.num(r.secondary("cpu.time.norm"))).append(" ns/op");
         }
         sb.append(", alloc ").append(MicroReport.num(r.secondary("gc.alloc.rate.norm"))).append(" B/op");
-        sb.append(String.format(Locale.ROOT, ", others %.2f CPUs%s", r.others(), r.disturbed() ? " DISTURBED" : ""));
+        sb.append(r.disturbed() ? String.format(Locale.ROOT, ", DISTURBED (others %.2f CPUs)", r.others())
+                : String.format(Locale.ROOT, ", %d of %d iterations undisturbed", r.cleanCount(), r.totalCount()));
         if (r.attempts() > 1) {
             sb.append(", ").append(r.attempts()).append(" attempts");
         }
@@ -560,11 +557,13 @@ public final class MicroBench {
         sb.append("- pinning: ").append(pin ? "ParseBench on CPU 1, the others on CPUs 0,1 (taskset)" : "none").append('\n');
         sb.append("- bytes per timer: a fresh JVM per attempt, `").append(String.join(" ", MEMORY_JVM_ARGS))
                 .append("`, smallest of ").append(c.memoryAttempts).append(c.memoryAttempts == 1 ? " attempt" : " attempts").append('\n');
-        sb.append(String.format(Locale.ROOT, "- a run is *disturbed* when other processes used more than %.2f CPUs on average during its iterations%s%n",
-                MicroReport.DISTURBED_CPUS, c.rerunDisturbed ? "; it is then run once more and the less disturbed attempt kept" : ""));
+        sb.append(String.format(Locale.ROOT, "- an iteration is *disturbed* when other processes used more than %.2f CPUs on average during it;"
+                + " each row's figures come from its undisturbed iterations when there are at least %d, otherwise from all and the row is"
+                + " marked disturbed%s%n", MicroReport.DISTURBED_CPUS, MicroReport.MIN_CLEAN,
+                c.rerunDisturbed ? "; a run with fewer than half its iterations undisturbed is run once more, keeping the attempt with more" : ""));
         long reruns = rows.stream().filter(r -> r.attempts() > 1).count();
         long disturbed = rows.stream().filter(MicroReport.Row::disturbed).count();
-        sb.append(String.format(Locale.ROOT, "- runs: %d, repeated: %d, still disturbed: %d, failed: %d%n%n",
+        sb.append(String.format(Locale.ROOT, "- runs: %d, repeated: %d, disturbed: %d, failed: %d%n%n",
                 rows.size(), reruns, disturbed, rows.stream().filter(r -> !r.ok()).count()));
         sb.append("Scores: wall time per operation (lower is better); error: JMH's 99.9 % confidence half-width. CPU ns/op:\n")
                 .append("CPU time of every thread of the benchmark JVM per operation; CPUs busy: that time over wall time.\n")

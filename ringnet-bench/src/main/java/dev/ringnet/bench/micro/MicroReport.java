@@ -8,18 +8,47 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 
 /** The Markdown tables of a micro-benchmark run: results, ringnet/competitor ratios, bytes per timer. */
 final class MicroReport {
-    /** A run whose iterations saw other processes use more CPUs than this, on average, is disturbed. */
+    /** An iteration during which other processes used more CPUs than this, on average, is disturbed. */
     static final double DISTURBED_CPUS = 0.10;
+    /** Undisturbed iterations a run needs for its figures to come from them alone. */
+    static final int MIN_CLEAN = 2;
 
     private MicroReport() {
     }
 
-    /** One benchmark and parameter combination: its JMH result (null if it failed) and what happened. */
+    /** Whether other processes stayed below {@link #DISTURBED_CPUS} during this iteration (or that is unknown). */
+    static boolean clean(IterationResult it) {
+        Result<?> o = it.getSecondaryResults().get("cpu.others");
+        return o == null || Double.isNaN(o.getScore()) || o.getScore() <= DISTURBED_CPUS;
+    }
+
+    /** Every measured iteration of every fork. */
+    static List<IterationResult> iterations(RunResult r) {
+        List<IterationResult> all = new ArrayList<>();
+        for (BenchmarkResult b : r.getBenchmarkResults()) {
+            all.addAll(b.getIterationResults());
+        }
+        return all;
+    }
+
+    /** How many of the run's measured iterations were undisturbed. */
+    static int cleanIterations(RunResult r) {
+        return (int) iterations(r).stream().filter(MicroReport::clean).count();
+    }
+
+    /**
+     * One benchmark and parameter combination: its JMH result (null if it failed) and what
+     * happened. Its figures (score, error, percentiles, profiler results) are JMH's aggregates over
+     * the undisturbed iterations when there are at least {@value #MIN_CLEAN} of them, otherwise
+     * over all iterations, and the row is then marked disturbed. jmh.json keeps every iteration.
+     */
     record Row(String benchmark, String impl, RunResult result, int attempts, String failure) {
         String className() {
             String[] parts = benchmark.split("\\.");
@@ -38,12 +67,27 @@ final class MicroReport {
             return result != null;
         }
 
+        int cleanCount() {
+            return cleanIterations(result);
+        }
+
+        int totalCount() {
+            return iterations(result).size();
+        }
+
+        /** The iterations the figures come from, aggregated by JMH. */
+        BenchmarkResult view() {
+            List<IterationResult> all = iterations(result);
+            List<IterationResult> clean = all.stream().filter(MicroReport::clean).toList();
+            return new BenchmarkResult(result.getParams(), clean.size() >= MIN_CLEAN ? clean : all);
+        }
+
         double score() {
-            return result.getPrimaryResult().getScore();
+            return view().getPrimaryResult().getScore();
         }
 
         double error() {
-            return result.getPrimaryResult().getScoreError();
+            return view().getPrimaryResult().getScoreError();
         }
 
         String unit() {
@@ -55,7 +99,7 @@ final class MicroReport {
         }
 
         double secondary(String label) {
-            Result<?> r = result.getSecondaryResults().get(label);
+            Result<?> r = view().getSecondaryResults().get(label);
             return r == null ? Double.NaN : r.getScore();
         }
 
@@ -63,7 +107,7 @@ final class MicroReport {
             if (mode() != Mode.SampleTime) {
                 return Double.NaN;
             }
-            return result.getPrimaryResult().getStatistics().getPercentile(p);
+            return view().getPrimaryResult().getStatistics().getPercentile(p);
         }
 
         double others() {
@@ -71,7 +115,7 @@ final class MicroReport {
         }
 
         boolean disturbed() {
-            return ok() && others() > DISTURBED_CPUS;
+            return ok() && cleanCount() < MIN_CLEAN;
         }
 
         boolean isRingnet() {
@@ -86,12 +130,12 @@ final class MicroReport {
     /** The results table: one line per benchmark and implementation. */
     static String resultsTable(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| benchmark | impl | mode | score | error | unit | p50 | p99 | CPU ns/op | CPUs busy | alloc B/op | others (CPUs) |\n");
-        sb.append("|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| benchmark | impl | mode | score | error | unit | p50 | p99 | CPU ns/op | CPUs busy | alloc B/op | iterations used | others (CPUs) |\n");
+        sb.append("|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             if (!r.ok()) {
                 sb.append("| ").append(r.shortName()).append(" | ").append(r.impl())
-                        .append(" | | failed | | | | | | | | ").append(r.failure().replace('|', '/')).append(" |\n");
+                        .append(" | | failed | | | | | | | | | ").append(r.failure().replace('|', '/')).append(" |\n");
                 continue;
             }
             boolean sample = r.mode() == Mode.SampleTime;
@@ -106,7 +150,8 @@ final class MicroReport {
                     .append(" | ").append(sample ? "(spins)" : num(r.secondary("cpu.time.norm")))
                     .append(" | ").append(fixed(r.secondary("cpu.util"), 2))
                     .append(" | ").append(num(r.secondary("gc.alloc.rate.norm")))
-                    .append(" | ").append(fixed(r.others(), 2)).append(r.disturbed() ? " disturbed" : "")
+                    .append(" | ").append(r.disturbed() ? "all " + r.totalCount() + ", disturbed" : r.cleanCount() + " of " + r.totalCount())
+                    .append(" | ").append(fixed(r.others(), 2))
                     .append(" |\n");
         }
         return sb.toString();
