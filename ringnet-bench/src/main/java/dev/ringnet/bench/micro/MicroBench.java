@@ -515,7 +515,8 @@ public final class MicroBench {
             sb.append(", CPU ").append(MicroReport.num(r.secondary("cpu.time.norm"))).append(" ns/op");
         }
         sb.append(", alloc ").append(MicroReport.num(r.secondary("gc.alloc.rate.norm"))).append(" B/op");
-        sb.append(r.disturbed() ? String.format(Locale.ROOT, ", DISTURBED (others %.2f CPUs)", r.others())
+        sb.append(r.disturbed() ? String.format(Locale.ROOT, ", DISTURBED (%d of %d iterations undisturbed; others used %.2f CPUs on average)",
+                r.cleanCount(), r.totalCount(), r.others())
                 : String.format(Locale.ROOT, ", %d of %d iterations undisturbed", r.cleanCount(), r.totalCount()));
         if (r.attempts() > 1) {
             sb.append(", ").append(r.attempts()).append(" attempts");
