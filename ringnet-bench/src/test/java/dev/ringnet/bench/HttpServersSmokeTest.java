@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringnet.loop.BackendInfo;
 import dev.ringnet.loop.Backends;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -22,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Starts each server of the HTTP benchmark in-process on port 0 and checks {@code /plaintext} and
  * {@code /json} (status, body, Content-Type, Content-Length, Server, Date) with the JDK's
  * HttpClient. A Netty native transport or ringnet backend that cannot load here is skipped, with
- * the reason in the test report.
+ * the reason in the test report; so is the C server ({@link CEpoll}) when gcc is missing.
  */
 class HttpServersSmokeTest {
 
@@ -91,22 +95,79 @@ class HttpServersSmokeTest {
     @Test
     void pipelinedRequestsAreAllAnsweredByTheVirtualThreadServer() throws Exception {
         VirtualThreadHttpMain server = VirtualThreadHttpMain.start("127.0.0.1", 0);
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            String one = "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n";
-            s.getOutputStream().write((one.repeat(16)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            byte[] buf = new byte[64 * 1024];
-            int got = 0, answers = 0;
-            while (answers < 16) {
-                int n = s.getInputStream().read(buf, got, buf.length - got);
-                assertThat(n).isPositive();
-                got += n;
-                String text = new String(buf, 0, got, java.nio.charset.StandardCharsets.US_ASCII);
-                answers = text.split("Hello, World!", -1).length - 1;
-            }
-            assertThat(answers).isEqualTo(16);
+        try {
+            assertPipelined(server.port());
         } finally {
             server.close();
         }
+    }
+
+    @Test
+    void cEpoll() throws Exception {
+        try (CEpoll.Running r = CEpoll.start("http")) {
+            check(r.port(), "c-epoll");
+            assertPipelined(r.port());
+        }
+    }
+
+    @Test
+    void cEpollWaitsForTheRestOfASplitRequestAndItsBody() throws Exception {
+        try (CEpoll.Running r = CEpoll.start("http"); Socket s = new Socket("127.0.0.1", r.port())) {
+            s.setSoTimeout(5000);
+            // one whole request and the start of the next: the first is answered, the rest kept
+            write(s, "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\nGET /js");
+            assertThat(readResponses(s, 1)).contains("Hello, World!");
+            write(s, "on HTTP/1.1\r\nHost: x\r\n\r\nPOST /plaintext HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel");
+            assertThat(readResponses(s, 1)).contains(HttpResponses.JSON_BODY);
+            write(s, "lo" + "GET /nope HTTP/1.1\r\n\r\n");    // the body's rest, then a 404
+            String two = readResponses(s, 2);
+            assertThat(two).startsWith("HTTP/1.1 200 OK").contains("Hello, World!").contains("HTTP/1.1 404 Not Found");
+            write(s, "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertThat(readResponses(s, 1)).contains("Hello, World!");
+            assertThat(s.getInputStream().read()).as("closed after Connection: close").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void cEpollAnswersAMalformedRequestWith400AndCloses() throws Exception {
+        try (CEpoll.Running r = CEpoll.start("http"); Socket s = new Socket("127.0.0.1", r.port())) {
+            s.setSoTimeout(5000);
+            write(s, "NONSENSE\r\n\r\n");
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(all).startsWith("HTTP/1.1 400 Bad Request").contains("Connection: close");
+        }
+    }
+
+    /** 16 requests in one write: 16 answers. */
+    static void assertPipelined(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            write(s, "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n".repeat(16));
+            String text = readResponses(s, 16);
+            assertThat(text.split("Hello, World!", -1).length - 1).isEqualTo(16);
+        }
+    }
+
+    private static void write(Socket s, String text) throws Exception {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+    }
+
+    /** Reads until {@code n} whole responses (head + Content-Length body) have arrived; returns them. */
+    private static String readResponses(Socket s, int n) throws Exception {
+        StringBuilder all = new StringBuilder();
+        byte[] buf = new byte[1];
+        for (int i = 0; i < n; i++) {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                assertThat(s.getInputStream().read(buf)).as("response %d of %d", i + 1, n).isEqualTo(1);
+                head.append((char) buf[0]);
+            }
+            Matcher m = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+            assertThat(m.find()).as("Content-Length in %s", head).isTrue();
+            byte[] body = s.getInputStream().readNBytes(Integer.parseInt(m.group(1)));
+            all.append(head).append(new String(body, StandardCharsets.US_ASCII));
+        }
+        return all.toString();
     }
 }
