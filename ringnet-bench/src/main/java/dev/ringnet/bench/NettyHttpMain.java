@@ -28,6 +28,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The Netty 4.2 comparison server, lean like Netty's TechEmpower entry: one event loop thread on
@@ -116,6 +117,21 @@ public final class NettyHttpMain {
     }
 
     static Running start(String host, int port, String transport) throws InterruptedException {
+        Cached cached = new Cached();
+        cached.refresh();
+        Handler handler = new Handler(cached);
+        return bind(host, port, transport,
+                group -> group.next().scheduleAtFixedRate(cached::refresh, 1, 1, TimeUnit.SECONDS),
+                c -> c.pipeline().addLast(new HttpRequestDecoder(), handler));
+    }
+
+    /**
+     * A server on one event loop of {@code transport}: SO_BACKLOG 8192, SO_REUSEADDR, TCP_NODELAY
+     * on accepted channels, {@code init} setting up each channel's pipeline. Shared with
+     * {@link NettyEchoMain}.
+     */
+    static Running bind(String host, int port, String transport, Consumer<EventLoopGroup> onGroup,
+                        Consumer<SocketChannel> init) throws InterruptedException {
         Throwable why = unavailable(transport);
         if (why != null) {
             throw new IllegalStateException("netty transport " + transport + " unavailable: " + why, why);
@@ -128,11 +144,8 @@ public final class NettyHttpMain {
             default -> { factory = NioIoHandler.newFactory(); channelClass = NioServerSocketChannel.class; }
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, factory);
-        Cached cached = new Cached();
-        cached.refresh();
-        group.next().scheduleAtFixedRate(cached::refresh, 1, 1, TimeUnit.SECONDS);
-        Handler handler = new Handler(cached);
         try {
+            onGroup.accept(group);
             Channel ch = new ServerBootstrap().group(group).channel(channelClass)
                     .option(ChannelOption.SO_BACKLOG, 8192)
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -140,7 +153,7 @@ public final class NettyHttpMain {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new HttpRequestDecoder(), handler);
+                            init.accept(c);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).sync().channel();
