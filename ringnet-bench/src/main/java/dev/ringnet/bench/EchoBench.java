@@ -434,7 +434,7 @@ public final class EchoBench {
         }
     }
 
-    private static Map<String, String> parseResult(String line) {
+    static Map<String, String> parseResult(String line) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String kv : line.trim().split("\\s+")) {
             int eq = kv.indexOf('=');

@@ -2,9 +2,6 @@ package dev.ringnet.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +9,7 @@ import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,59 +21,101 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The HTTP comparison benchmark ({@code bin/bench}): ringnet's HTTP server against Netty 4.2 and
- * a JDK virtual-thread server, TechEmpower style, driven by {@code wrk}.
+ * The comparison benchmark ({@code bin/bench}): ringnet against Netty 4.2, a JDK virtual-thread
+ * server and a minimal C epoll server, on three HTTP shapes driven by {@code wrk} (TechEmpower
+ * style) and a 64-byte echo ping-pong driven by {@link EchoLoadMain}.
  *
  * <p>For each round, each server (the order reversed every other round) is started pinned to one
- * CPU with one loop/worker; for each shape a {@code wrk -t1} pinned to another CPU warms it up,
- * then a second {@code wrk} measures. Over exactly the measured {@code wrk}'s lifetime the
- * orchestrator reads the server's CPU time ({@code /proc/PID/stat}), wrk's (its own children's
- * time in {@code /proc/self/stat}) and both CPUs' busy time ({@code /proc/stat}): what other
- * processes used of the two CPUs marks a run <em>disturbed</em> (repeated, and left out of the
- * summary). Optionally, at the end, memory per idle connection: N connections opened to a fresh
- * server, one request each, then idle; heap (after a full GC) and RSS before and after.
+ * CPU with one loop/worker; for each HTTP shape a {@code wrk -t1} pinned to another CPU warms it
+ * up, then a second {@code wrk} measures; for the echo shape the server's echo variant is started
+ * and one {@link EchoLoadMain} (pinned like wrk) warms up and measures. Over exactly the measured
+ * period the orchestrator reads the server's CPU time ({@code /proc/PID/stat}), the load
+ * generator's (wrk: its own reaped children's time; EchoLoadMain: its {@code /proc/PID/stat}) and
+ * both CPUs' busy time ({@code /proc/stat}): what other processes used of the two CPUs marks a run
+ * <em>disturbed</em> (repeated, and left out of the summary). Optionally, at the end, memory per
+ * idle connection at several counts: connections opened by {@link IdleClientMain} processes to a
+ * fresh server, one request each, then idle; heap (after a full GC) and RSS before and after.
+ * Counts the file-descriptor limit does not allow are reported as not measurable (see
+ * {@link FdLimits}).
  */
 public final class HttpBench {
     static final List<String> SERVER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms256m", "-Xmx256m",
             "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
     static final List<String> ALL_SERVERS = List.of("ringnet-io_uring", "ringnet-epoll", "ringnet-nio",
-            "netty-io_uring", "netty-epoll", "netty-nio", "jdk-vt");
+            "netty-io_uring", "netty-epoll", "netty-nio", "jdk-vt", "c-epoll");
     static final List<String> DEFAULT_SERVERS = List.of("ringnet-io_uring", "ringnet-epoll", "netty-io_uring",
-            "netty-epoll", "netty-nio", "jdk-vt");
-    static final List<String> ALL_SHAPES = List.of("pipelined", "plaintext", "json");
+            "netty-epoll", "netty-nio", "jdk-vt", "c-epoll");
+    static final List<String> ALL_SHAPES = List.of("pipelined", "plaintext", "json", "echo");
+    /** Bytes per echo message. */
+    static final int ECHO_PAYLOAD = 64;
+    /** Idle connections per {@link IdleClientMain} process (each from its own source address). */
+    static final int CONNECTIONS_PER_CLIENT = 15_000;
+    /** Connections opened (and kept) before the memory baseline, so that it includes warmed-up code paths. */
+    static final int MEMORY_WARMUP_CONNECTIONS = 100;
+    static final String C_EPOLL_SOURCE = "ringnet-bench/src/main/c/epoll_http.c";
+    static final String C_EPOLL_FLAGS = "gcc -O2 -Wall -Wextra";
 
     private static final String USAGE = """
             usage: bin/bench [options]
               --quick             1 round, 1 s warm-up + 2 s measured per shape, no retries, no memory pass (< 3 min)
               --rounds R          rounds, servers interleaved (default 3)
               --servers LIST      of %s (default %s)
-              --shapes LIST       of pipelined (plaintext, wrk pipeline.lua depth 16), plaintext, json (default all)
-              --connections C     wrk connections (default 256)
+              --shapes LIST       of pipelined (plaintext, wrk pipeline.lua depth 16), plaintext, json,
+                                  echo (64-byte ping-pong, EchoLoadMain) (default all)
+              --connections C     connections of wrk and of the echo load (default 256)
               --warmup S          warm-up seconds per shape (default 3)
               --measure S         measured seconds per shape (default 5)
-              --memory N          idle connections for the memory pass (default 10000; 0 = skip)
+              --memory LIST       idle-connection counts for the memory pass, numbers or max (the largest the
+                                  file-descriptor limit allows); 0 = skip (default 10000,100000, and max when
+                                  100000 does not fit; counts that do not fit are reported as not measurable)
               --max-others P      a run is disturbed when other processes used more than P %% of the two CPUs (default 5)
               --retries N         repeats of a disturbed run (default 1)
               --quiet-wait S      before each server, wait up to S s for the two CPUs to be idle (default 20)
               --server-cpu N, --client-cpu N   (default 0 and 1)
+              --c-epoll PATH      the compiled C server (default ringnet-bench/target/epoll_http; bin/bench builds it)
+              --c-epoll-unavailable REASON     skip c-epoll, saying why (bin/bench: no gcc, or it failed)
               --out DIR           results directory (default bench-results/<date>)
             """.formatted(String.join(",", ALL_SERVERS), String.join(",", DEFAULT_SERVERS));
 
+    /**
+     * @param memory the {@code --memory} values (numbers or {@code max}); null for the default
+     *               (resolved against the file-descriptor limit at run time); empty to skip
+     */
     record Options(int rounds, List<String> servers, List<String> shapes, int connections, long warmupNanos,
-                   long measureNanos, int memoryConnections, double maxOthersPct, int retries, long quietWaitNanos,
-                   int serverCpu, int clientCpu, Path out, String command, Path script, String wrk) {}
+                   long measureNanos, List<String> memory, double maxOthersPct, int retries, long quietWaitNanos,
+                   int serverCpu, int clientCpu, Path out, String command, Path script, String wrk,
+                   Path cEpoll, String cEpollUnavailable) {}
 
-    /** One measured wrk run. */
+    /**
+     * One measured run: a wrk run of an HTTP shape, or an EchoLoadMain run of the echo shape (then
+     * requests are round trips and clientTicks are the load generator's).
+     */
     record Run(int index, int round, String server, String shape, int attempt, boolean discarded, String failure,
                double seconds, long requests, double rps, double p50us, double p99us, long errors,
-               ProcCpu.Sample serverCpu, long wrkTicks, ProcCpu.CpuSample core0, ProcCpu.CpuSample core1) {
+               ProcCpu.Sample serverCpu, long clientTicks, ProcCpu.CpuSample core0, ProcCpu.CpuSample core1) {
         boolean ok() {
             return failure == null;
         }
     }
 
+    /**
+     * Memory at one count of idle connections on one server. Exactly one of: figures (heap NaN
+     * for a server without a Java heap), {@code failure}, {@code notMeasurable}.
+     */
     record Memory(String server, int connections, double heapBeforeKb, double heapAfterKb, double rssBeforeKb,
-                  double rssAfterKb, String failure) {
+                  double rssAfterKb, String failure, String notMeasurable) {
+        static Memory failed(String server, int connections, String why) {
+            return new Memory(server, connections, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why, null);
+        }
+
+        static Memory notMeasurable(String server, int connections, String why) {
+            return new Memory(server, connections, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, why);
+        }
+
+        boolean measured() {
+            return failure == null && notMeasurable == null;
+        }
+
         double heapPerConn() {
             return (heapAfterKb - heapBeforeKb) * 1024 / connections;
         }
@@ -91,6 +131,10 @@ public final class HttpBench {
     private final String classPath = System.getProperty("java.class.path");
     private final long clkTck = ProcCpu.clockTicksPerSecond();
     private final List<String> notes = new ArrayList<>();
+    /** Servers that cannot run here, and why (shown in the progress output, the tables and the notes). */
+    private final Map<String, String> skipped = new LinkedHashMap<>();
+    private FdLimits.Limit fdLimit;
+    private List<Integer> memoryCounts = List.of();
     private boolean pin;
     private int total;
 
@@ -119,7 +163,7 @@ public final class HttpBench {
     static Options parse(String[] argv) {
         Args a = Args.parse(argv, Set.of("--rounds", "--servers", "--shapes", "--connections", "--warmup", "--measure",
                 "--memory", "--max-others", "--retries", "--quiet-wait", "--server-cpu", "--client-cpu", "--out",
-                "--command", "--script", "--wrk"), Set.of("--quick", "--help", "-h"));
+                "--command", "--script", "--wrk", "--c-epoll", "--c-epoll-unavailable"), Set.of("--quick", "--help", "-h"));
         if (a.flag("--help") || a.flag("-h")) {
             return null;
         }
@@ -142,14 +186,29 @@ public final class HttpBench {
         } catch (NumberFormatException e) {
             throw new Args.UsageException("--max-others needs a number");
         }
+        List<String> memory = quick ? List.of() : null;
+        if (a.has("--memory")) {
+            memory = new ArrayList<>();
+            for (String m : a.list("--memory", List.of())) {
+                if (!m.equals("max") && !m.matches("\\d+")) {
+                    throw new Args.UsageException("--memory takes counts (or max), comma-separated: " + m);
+                }
+                if (!m.matches("0+")) {
+                    memory.add(m);
+                }
+            }
+        }
+        String unavailable = a.string("--c-epoll-unavailable", "");
         return new Options(a.integer("--rounds", quick ? 1 : 3, 1), servers, shapes, a.integer("--connections", 256, 1),
                 a.seconds("--warmup", quick ? 1 : 3, 0), a.seconds("--measure", quick ? 2 : 5, 0.5),
-                a.integer("--memory", quick ? 0 : 10_000, 0), maxOthers, a.integer("--retries", quick ? 0 : 1, 0),
+                memory, maxOthers, a.integer("--retries", quick ? 0 : 1, 0),
                 a.seconds("--quiet-wait", quick ? 3 : 20, 0), a.integer("--server-cpu", 0, 0),
                 a.integer("--client-cpu", 1, 0),
                 Path.of(a.string("--out", "bench-results/" + LocalDate.now())),
                 a.string("--command", "HttpBench " + String.join(" ", argv)),
-                Path.of(a.string("--script", "scripts/pipeline.lua")), a.string("--wrk", "wrk"));
+                Path.of(a.string("--script", "scripts/pipeline.lua")), a.string("--wrk", "wrk"),
+                Path.of(a.string("--c-epoll", "ringnet-bench/target/epoll_http")),
+                unavailable.isBlank() ? null : unavailable);
     }
 
     int run() throws Exception {
@@ -159,11 +218,25 @@ public final class HttpBench {
             out.println("bench: " + o.script() + " not found; run from the repository root");
             return 2;
         }
-        total = o.rounds() * o.servers().size() * o.shapes().size();
+        if (o.servers().contains("c-epoll")) {
+            String why = o.cEpollUnavailable() != null ? o.cEpollUnavailable()
+                    : !Files.isExecutable(o.cEpoll()) ? o.cEpoll() + " not found (bin/bench compiles " + C_EPOLL_SOURCE
+                    + " with gcc)" : null;
+            if (why != null) {
+                skipped.put("c-epoll", why);
+                out.println("bench: c-epoll skipped: " + why);
+                notes.add("c-epoll skipped: " + why + ".");
+            }
+        }
+        fdLimit = FdLimits.read("self");
+        long hard = fdLimit == null ? Long.MAX_VALUE : fdLimit.hard();
+        memoryCounts = o.memory() == null ? FdLimits.defaultCounts(hard) : FdLimits.resolve(o.memory(), hard);
+        List<String> running = o.servers().stream().filter(s -> !skipped.containsKey(s)).toList();
+        total = o.rounds() * running.size() * o.shapes().size();
         List<Run> runs = new ArrayList<>();
         int index = 0;
         for (int round = 1; round <= o.rounds(); round++) {
-            List<String> order = new ArrayList<>(o.servers());
+            List<String> order = new ArrayList<>(running);
             if (round % 2 == 0) {
                 java.util.Collections.reverse(order);
             }
@@ -172,18 +245,23 @@ public final class HttpBench {
             }
         }
         List<Memory> memory = new ArrayList<>();
-        if (o.memoryConnections() > 0) {
+        if (!memoryCounts.isEmpty()) {
             for (String server : o.servers()) {
-                Memory m = memory(server);
-                memory.add(m);
-                out.println(m.failure() != null ? "[memory] " + server + ": failed: " + m.failure()
-                        : String.format(Locale.ROOT, "[memory] %-16s %d idle connections: heap %+.0f B/conn, RSS %+.0f B/conn",
-                        server, m.connections(), m.heapPerConn(), m.rssPerConn()));
+                for (Memory m : skipped.containsKey(server) ? memoryCounts.stream()
+                        .map(n -> Memory.notMeasurable(server, n, "skipped: " + skipped.get(server))).toList()
+                        : memory(server)) {
+                    memory.add(m);
+                    out.println(memoryLine(m));
+                }
             }
         }
-        String table = summaryTable(runs);
         out.println();
-        out.print(table);
+        out.print(summaryTables(runs));
+        String cRatios = cEpollRatioTable(runs);
+        if (!cRatios.isEmpty()) {
+            out.println();
+            out.print(cRatios);
+        }
         String md = markdown(runs, memory);
         Files.writeString(o.out().resolve("report.md"), md);
         Files.writeString(o.out().resolve("results.json"), Json.write(json(runs, memory)) + "\n");
@@ -199,23 +277,37 @@ public final class HttpBench {
 
     private int runServer(List<Run> runs, int index, int round, String server) throws InterruptedException {
         waitForQuiet();
-        String tag = String.format(Locale.ROOT, "round%d-%s", round, server);
+        List<String> http = o.shapes().stream().filter(s -> !s.equals("echo")).toList();
+        if (!http.isEmpty()) {
+            index = runShapes(runs, index, round, server, http, false);
+        }
+        if (o.shapes().contains("echo")) {
+            index = runShapes(runs, index, round, server, List.of("echo"), true);
+        }
+        return index;
+    }
+
+    /** Starts the server (its HTTP or its echo variant) and measures {@code shapes} on it in turn. */
+    private int runShapes(List<Run> runs, int index, int round, String server, List<String> shapes, boolean echo)
+            throws InterruptedException {
+        String tag = String.format(Locale.ROOT, "round%d-%s%s", round, server, echo ? "-echo" : "");
         Process p = null;
         try {
-            p = startServer(server, tag);
+            p = startServer(server, echo, tag);
             int port = listeningPort(p);
             if (port < 0) {
-                for (String shape : o.shapes()) {
+                for (String shape : shapes) {
                     Run r = failed(++index, round, server, shape, "server did not start (see logs/" + tag + "-server.log)");
                     runs.add(r);
                     out.println(progress(r));
                 }
                 return index;
             }
-            for (String shape : o.shapes()) {
+            for (String shape : shapes) {
                 index++;
                 for (int attempt = 0; ; attempt++) {
-                    Run r = measure(index, round, server, shape, attempt, p.pid(), port);
+                    Run r = echo ? measureEcho(index, round, server, attempt, p.pid(), port)
+                            : measure(index, round, server, shape, attempt, p.pid(), port);
                     boolean repeat = r.ok() && disturbed(r) && attempt < o.retries();
                     if (repeat) {
                         r = withDiscarded(r);
@@ -228,8 +320,10 @@ public final class HttpBench {
                 }
             }
         } catch (IOException e) {
-            for (String shape : o.shapes()) {
-                runs.add(failed(++index, round, server, shape, e.toString()));
+            for (String shape : shapes) {
+                Run r = failed(++index, round, server, shape, e.toString());
+                runs.add(r);
+                out.println(progress(r));
             }
         } finally {
             if (p != null) {
@@ -239,25 +333,37 @@ public final class HttpBench {
         return index;
     }
 
-    private Process startServer(String server, String tag) throws IOException {
-        String kind = server.substring(0, server.indexOf('-') < 0 ? server.length() : server.indexOf('-'));
-        String transport = server.contains("-") ? server.substring(server.indexOf('-') + 1) : "";
-        String main = switch (kind) {
-            case "ringnet" -> RingnetHttpMain.class.getName();
-            case "netty" -> NettyHttpMain.class.getName();
-            default -> VirtualThreadHttpMain.class.getName();
-        };
+    /** The command that starts {@code server}: its HTTP variant, or its echo variant. */
+    List<String> serverCommand(String server, boolean echo) {
         List<String> cmd = new ArrayList<>();
         if (pin) {
-            cmd.addAll(List.of("taskset", "-c", Integer.toString(o.serverCpu())));
+            cmd.addAll(List.of("taskset", "-c", Integer.toString(o.serverCpu())));  // execs: same pid
         }
+        if (server.equals("c-epoll")) {
+            cmd.addAll(List.of(o.cEpoll().toString(), "--port", "0", "--mode", echo ? "echo" : "http"));
+            return cmd;
+        }
+        String kind = server.substring(0, server.indexOf('-'));
+        String transport = server.substring(server.indexOf('-') + 1);
+        String main = switch (kind) {
+            case "ringnet" -> (echo ? EchoServerMain.class : RingnetHttpMain.class).getName();
+            case "netty" -> (echo ? NettyEchoMain.class : NettyHttpMain.class).getName();
+            default -> (echo ? VirtualThreadEchoMain.class : VirtualThreadHttpMain.class).getName();
+        };
         cmd.add(javaHome.resolve("bin/java").toString());
         cmd.addAll(SERVER_JVM_OPTIONS);
         cmd.addAll(List.of("-cp", classPath, main, "--port", "0"));
-        if (kind.equals("ringnet") || kind.equals("netty")) {
+        if (kind.equals("ringnet")) {
+            cmd.addAll(List.of(echo ? "--backend" : "--transport", transport));
+        } else if (kind.equals("netty")) {
             cmd.addAll(List.of("--transport", transport));
         }
-        return new ProcessBuilder(cmd).redirectError(o.out().resolve("logs").resolve(tag + "-server.log").toFile()).start();
+        return cmd;
+    }
+
+    private Process startServer(String server, boolean echo, String tag) throws IOException {
+        return new ProcessBuilder(serverCommand(server, echo))
+                .redirectError(o.out().resolve("logs").resolve(tag + "-server.log").toFile()).start();
     }
 
     private static int listeningPort(Process p) throws InterruptedException {
@@ -289,8 +395,25 @@ public final class HttpBench {
         return cmd;
     }
 
-    /** The shell form of the measured wrk command, for the report. */
-    String wrkCommandLine(String shape) {
+    private List<String> echoLoadCommand(int port) {
+        List<String> cmd = new ArrayList<>();
+        if (pin) {
+            cmd.addAll(List.of("taskset", "-c", Integer.toString(o.clientCpu())));
+        }
+        cmd.add(javaHome.resolve("bin/java").toString());
+        cmd.addAll(EchoBench.CHILD_JVM_OPTIONS);
+        cmd.addAll(List.of("-cp", classPath, EchoLoadMain.class.getName(), "--port", Integer.toString(port),
+                "--connections", Integer.toString(o.connections()), "--payload", Integer.toString(ECHO_PAYLOAD),
+                "--warmup", Double.toString(o.warmupNanos() / 1e9), "--measure", Double.toString(o.measureNanos() / 1e9),
+                "--backend", "auto"));
+        return cmd;
+    }
+
+    /** The shell form of the measured load command, for the report. */
+    String loadCommandLine(String shape) {
+        if (shape.equals("echo")) {
+            return String.join(" ", echoLoadCommand(7000)).replace(classPath, "$CP");
+        }
         return String.join(" ", wrkCommand(shape, 8080, o.measureNanos(), true));
     }
 
@@ -312,8 +435,7 @@ public final class HttpBench {
         ProcCpu.Sample s1 = ProcCpu.read(pid);
         ProcCpu.CpuSample k1 = ProcCpu.readCpu(o.serverCpu()), q1 = ProcCpu.readCpu(o.clientCpu());
         long children1 = childTicks();
-        Files.writeString(o.out().resolve("logs").resolve(String.format(Locale.ROOT, "run-%02d%s-%s-%s-wrk.txt", index,
-                attempt > 0 ? "." + attempt : "", server, shape)), text);
+        Files.writeString(runLog(index, attempt, server, shape, "wrk.txt"), text);
         if (exit != 0 || s0 == null || s1 == null) {
             return failed(index, round, server, shape, "wrk exit " + exit + (s1 == null ? ", server gone" : ""));
         }
@@ -342,6 +464,81 @@ public final class HttpBench {
             return failed(index, round, server, shape, "no requests completed");
         }
         return r;
+    }
+
+    /**
+     * One echo run: an {@link EchoLoadMain} warms up and measures in one process; the counters are
+     * read on its {@code measure-start} and {@code measure-end} lines, so they cover the measured
+     * period only.
+     */
+    private Run measureEcho(int index, int round, String server, int attempt, long pid, int port)
+            throws IOException, InterruptedException {
+        Process client = new ProcessBuilder(echoLoadCommand(port))
+                .redirectError(runLog(index, attempt, server, "echo", "client.log").toFile()).start();
+        try {
+            LineReader lines = new LineReader(client.getInputStream(), "echo-load-out");
+            long deadline = System.nanoTime() + o.warmupNanos() + o.measureNanos() + TimeUnit.SECONDS.toNanos(60);
+            long t0 = 0, t1 = 0;
+            ProcCpu.Sample s0 = null, s1 = null, c0 = null, c1 = null;
+            ProcCpu.CpuSample k0 = null, k1 = null, q0 = null, q1 = null;
+            Map<String, String> result = null;
+            StringBuilder text = new StringBuilder();
+            while (true) {
+                String line = lines.next(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                if (line == null) {
+                    return failed(index, round, server, "echo", "echo load timed out");
+                }
+                if (line.equals(LineReader.EOF)) {
+                    break;
+                }
+                text.append(line).append('\n');
+                if (line.equals("measure-start")) {
+                    t0 = System.nanoTime();
+                    s0 = ProcCpu.read(pid);
+                    c0 = ProcCpu.read(client.pid());
+                    k0 = ProcCpu.readCpu(o.serverCpu());
+                    q0 = ProcCpu.readCpu(o.clientCpu());
+                } else if (line.equals("measure-end")) {
+                    s1 = ProcCpu.read(pid);
+                    c1 = ProcCpu.read(client.pid());
+                    k1 = ProcCpu.readCpu(o.serverCpu());
+                    q1 = ProcCpu.readCpu(o.clientCpu());
+                    t1 = System.nanoTime();
+                } else if (line.startsWith("result ")) {
+                    result = EchoBench.parseResult(line.substring("result ".length()));
+                }
+            }
+            Files.writeString(runLog(index, attempt, server, "echo", "load.txt"), text);
+            int exit = client.waitFor();
+            if (result == null || s0 == null || s1 == null || c0 == null || c1 == null) {
+                return failed(index, round, server, "echo", "no result from the echo load (exit " + exit
+                        + (s1 == null ? ", server gone" : "") + ", see logs/" + runLog(index, attempt, server, "echo",
+                        "client.log").getFileName() + ")");
+            }
+            long roundTrips = Long.parseLong(result.getOrDefault("round_trips", "0"));
+            if (roundTrips == 0) {
+                return failed(index, round, server, "echo", "no round trips completed (first error: "
+                        + result.getOrDefault("first_error", "none") + ")");
+            }
+            return new Run(index, round, server, "echo", attempt, false, null, (t1 - t0) / 1e9, roundTrips,
+                    Double.parseDouble(result.getOrDefault("round_trips_per_s", "0")),
+                    Long.parseLong(result.getOrDefault("p50_ns", "0")) / 1e3,
+                    Long.parseLong(result.getOrDefault("p99_ns", "0")) / 1e3,
+                    Long.parseLong(result.getOrDefault("errors", "0")), s1.minus(s0), c1.minus(c0).cpuTicks(),
+                    k0 == null || k1 == null ? null : k1.minus(k0), q0 == null || q1 == null ? null : q1.minus(q0));
+        } catch (RuntimeException e) {
+            return failed(index, round, server, "echo", "bad echo load output: " + e);
+        } finally {
+            if (client.isAlive()) {
+                client.destroyForcibly();
+                client.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private Path runLog(int index, int attempt, String server, String shape, String what) {
+        return o.out().resolve("logs").resolve(String.format(Locale.ROOT, "run-%02d%s-%s-%s-%s", index,
+                attempt > 0 ? "." + attempt : "", server, shape, what));
     }
 
     /** wrk's latency percentile in µs, from its --latency distribution. */
@@ -375,7 +572,7 @@ public final class HttpBench {
 
     private static Run withDiscarded(Run r) {
         return new Run(r.index(), r.round(), r.server(), r.shape(), r.attempt(), true, r.failure(), r.seconds(),
-                r.requests(), r.rps(), r.p50us(), r.p99us(), r.errors(), r.serverCpu(), r.wrkTicks(), r.core0(), r.core1());
+                r.requests(), r.rps(), r.p50us(), r.p99us(), r.errors(), r.serverCpu(), r.clientTicks(), r.core0(), r.core1());
     }
 
     // ------------------------------------------------------------------------------------- figures
@@ -402,7 +599,7 @@ public final class HttpBench {
             return Double.NaN;
         }
         long others = Math.max(0, r.core0().busyTicks() - r.serverCpu().cpuTicks())
-                + Math.max(0, r.core1().busyTicks() - r.wrkTicks());
+                + Math.max(0, r.core1().busyTicks() - r.clientTicks());
         return 100.0 * others / clkTck / r.seconds() / 2;
     }
 
@@ -412,13 +609,16 @@ public final class HttpBench {
     }
 
     private String progress(Run r) {
+        boolean echo = r.shape().equals("echo");
         String head = String.format(Locale.ROOT, "[%d/%d%s] round %d/%d %-16s %-9s ", r.index(), total,
                 r.attempt() > 0 ? " retry " + r.attempt() : "", r.round(), o.rounds(), r.server(), r.shape());
         if (!r.ok()) {
             return head + "FAILED: " + r.failure();
         }
-        return head + String.format(Locale.ROOT, "%,10.0f req/s  p50 %s p99 %s  server %5.2f µs/req (user %.2f) %3.0f %% CPU  others %s%s",
-                r.rps(), us(r.shape().equals("pipelined") ? Double.NaN : r.p50us()), us(r.shape().equals("pipelined") ? Double.NaN : r.p99us()), cpuUsPerRequest(r), userUsPerRequest(r), serverCpuPct(r),
+        boolean noLatency = r.shape().equals("pipelined");
+        return head + String.format(Locale.ROOT, "%,10.0f %s  p50 %s p99 %s  server %5.2f µs/%s (user %.2f) %3.0f %% CPU  others %s%s",
+                r.rps(), echo ? "rt/s " : "req/s", us(noLatency ? Double.NaN : r.p50us()), us(noLatency ? Double.NaN : r.p99us()),
+                cpuUsPerRequest(r), echo ? "rt " : "req", userUsPerRequest(r), serverCpuPct(r),
                 Double.isNaN(others(r)) ? "-" : String.format(Locale.ROOT, "%.0f %%", others(r)),
                 r.errors() > 0 ? "  errors " + r.errors() : "");
     }
@@ -436,16 +636,22 @@ public final class HttpBench {
         return clean.isEmpty() ? kept : clean;
     }
 
+    private double[] summary(List<Run> runs, String server, String shape, ToDoubleFunction<Run> f) {
+        return spread(summaryRuns(runs, server, shape).stream().map(f::applyAsDouble).toList());
+    }
+
     record Metric(String key, String label, String format, ToDoubleFunction<Run> value) {}
 
-    private List<Metric> metrics() {
+    /** The summary columns; for the echo shape a request is a round trip, and the labels say so. */
+    private List<Metric> metrics(boolean echo) {
+        String per = echo ? "rt" : "req";
         return List.of(
-                new Metric("requests_per_s", "req/s", "%,.0f", Run::rps),
+                new Metric("requests_per_s", echo ? "round trips/s" : "req/s", "%,.0f", Run::rps),
                 new Metric("p50_us", "p50 µs", "%,.0f", Run::p50us),
                 new Metric("p99_us", "p99 µs", "%,.0f", Run::p99us),
-                new Metric("server_cpu_us_per_req", "server CPU µs/req", "%.2f", this::cpuUsPerRequest),
-                new Metric("server_user_us_per_req", "user µs/req", "%.2f", this::userUsPerRequest),
-                new Metric("server_kernel_us_per_req", "kernel µs/req", "%.2f", this::kernelUsPerRequest),
+                new Metric("server_cpu_us_per_req", "server CPU µs/" + per, "%.2f", this::cpuUsPerRequest),
+                new Metric("server_user_us_per_req", "user µs/" + per, "%.2f", this::userUsPerRequest),
+                new Metric("server_kernel_us_per_req", "kernel µs/" + per, "%.2f", this::kernelUsPerRequest),
                 new Metric("server_cpu_pct", "server CPU %", "%.0f", this::serverCpuPct),
                 new Metric("others_pct", "others %", "%.0f", this::others));
     }
@@ -465,21 +671,38 @@ public final class HttpBench {
         return m + " (" + String.format(Locale.ROOT, fmt, s[1]) + "–" + String.format(Locale.ROOT, fmt, s[2]) + ")";
     }
 
-    String summaryTable(List<Run> runs) {
-        List<Metric> metrics = metrics();
+    /** The HTTP shapes' table, then the echo shape's (its own column names), each followed by a blank line. */
+    String summaryTables(List<Run> runs) {
+        List<String> http = o.shapes().stream().filter(s -> !s.equals("echo")).toList();
+        StringBuilder sb = new StringBuilder();
+        if (!http.isEmpty()) {
+            sb.append(summaryTable(runs, http, false)).append('\n');
+        }
+        if (o.shapes().contains("echo")) {
+            sb.append(summaryTable(runs, List.of("echo"), true)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    String summaryTable(List<Run> runs, List<String> shapes, boolean echo) {
+        List<Metric> metrics = metrics(echo);
         StringBuilder sb = new StringBuilder("| shape | server | runs |");
         for (Metric m : metrics) {
             sb.append(' ').append(m.label()).append(" |");
         }
         sb.append("\n|---|---|---:|");
         sb.append("---:|".repeat(metrics.size())).append('\n');
-        for (String shape : o.shapes()) {
+        for (String shape : shapes) {
             for (String server : o.servers()) {
+                sb.append("| ").append(shapeLabel(shape)).append(" | ").append(server).append(" | ");
+                if (skipped.containsKey(server)) {
+                    sb.append("skipped |").append(" – |".repeat(metrics.size())).append('\n');
+                    continue;
+                }
                 List<Run> mine = summaryRuns(runs, server, shape);
                 long clean = mine.stream().filter(r -> !disturbed(r)).count();
                 long all = runs.stream().filter(r -> r.server().equals(server) && r.shape().equals(shape) && !r.discarded()).count();
-                sb.append("| ").append(shapeLabel(shape)).append(" | ").append(server).append(" | ")
-                        .append(mine.isEmpty() ? "0" : clean == 0 ? mine.size() + " disturbed" : clean + " of " + all).append(" |");
+                sb.append(mine.isEmpty() ? "0" : clean == 0 ? mine.size() + " disturbed" : clean + " of " + all).append(" |");
                 for (Metric m : metrics) {
                     boolean latency = m.key().startsWith("p5") || m.key().startsWith("p9");
                     double[] s = latency && shape.equals("pipelined") ? null
@@ -496,6 +719,7 @@ public final class HttpBench {
         return switch (shape) {
             case "pipelined" -> "plaintext, pipelined 16";
             case "plaintext" -> "plaintext";
+            case "echo" -> "echo " + ECHO_PAYLOAD + " B";
             default -> "json";
         };
     }
@@ -511,92 +735,174 @@ public final class HttpBench {
         for (String shape : o.shapes()) {
             for (String r : ringnet) {
                 for (String n : netty) {
-                    double[] rc = spread(summaryRuns(runs, r, shape).stream().map(this::cpuUsPerRequest).toList());
-                    double[] nc = spread(summaryRuns(runs, n, shape).stream().map(this::cpuUsPerRequest).toList());
-                    double[] rr = spread(summaryRuns(runs, r, shape).stream().map(Run::rps).toList());
-                    double[] nr = spread(summaryRuns(runs, n, shape).stream().map(Run::rps).toList());
                     sb.append("| ").append(shapeLabel(shape)).append(" | ").append(r).append(" | ").append(n).append(" | ")
-                            .append(rc == null || nc == null ? "–" : String.format(Locale.ROOT, "%.2f", rc[0] / nc[0])).append(" | ")
-                            .append(rr == null || nr == null ? "–" : String.format(Locale.ROOT, "%.2f", rr[0] / nr[0])).append(" |\n");
+                            .append(ratio(summary(runs, r, shape, this::cpuUsPerRequest), summary(runs, n, shape, this::cpuUsPerRequest)))
+                            .append(" | ").append(ratio(summary(runs, r, shape, Run::rps), summary(runs, n, shape, Run::rps)))
+                            .append(" |\n");
                 }
             }
         }
         return sb.toString();
     }
 
+    private static String ratio(double[] a, double[] b) {
+        return a == null || b == null ? "–" : String.format(Locale.ROOT, "%.2f", a[0] / b[0]);
+    }
+
+    /** The issue's C target: ringnet's cheapest backend in each shape against c-epoll, ratio of medians. */
+    record CRatio(String shape, String ringnet, double ringnetCpu, double cCpu, double cpuRatio, double rpsRatio) {}
+
+    List<CRatio> cEpollRatios(List<Run> runs) {
+        List<CRatio> list = new ArrayList<>();
+        if (!o.servers().contains("c-epoll") || skipped.containsKey("c-epoll")) {
+            return list;
+        }
+        for (String shape : o.shapes()) {
+            double[] c = summary(runs, "c-epoll", shape, this::cpuUsPerRequest);
+            double[] cr = summary(runs, "c-epoll", shape, Run::rps);
+            String best = o.servers().stream().filter(s -> s.startsWith("ringnet"))
+                    .filter(s -> summary(runs, s, shape, this::cpuUsPerRequest) != null)
+                    .min(Comparator.comparingDouble(s -> summary(runs, s, shape, this::cpuUsPerRequest)[0])).orElse(null);
+            if (best == null || c == null) {
+                continue;
+            }
+            double[] r = summary(runs, best, shape, this::cpuUsPerRequest);
+            double[] rr = summary(runs, best, shape, Run::rps);
+            list.add(new CRatio(shape, best, r[0], c[0], r[0] / c[0], rr == null || cr == null ? Double.NaN : rr[0] / cr[0]));
+        }
+        return list;
+    }
+
+    String cEpollRatioTable(List<Run> runs) {
+        List<CRatio> ratios = cEpollRatios(runs);
+        if (ratios.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("| shape | ringnet (lowest CPU) | ringnet CPU µs/op | c-epoll CPU µs/op "
+                + "| CPU ratio ringnet / c-epoll | target | throughput ratio ringnet / c-epoll |\n|---|---|---:|---:|---:|---|---:|\n");
+        for (CRatio c : ratios) {
+            boolean target = c.shape().equals("pipelined");
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %.2f |%n", shapeLabel(c.shape()),
+                    c.ringnet(), c.ringnetCpu(), c.cCpu(), c.cpuRatio(),
+                    target ? "≤ 1.50: " + (c.cpuRatio() <= 1.5 ? "met" : "missed") : "(information)", c.rpsRatio()));
+        }
+        return sb.toString();
+    }
+
     // ------------------------------------------------------------------------------------- memory
 
-    private Memory memory(String server) throws InterruptedException {
+    private String memoryLine(Memory m) {
+        String head = String.format(Locale.ROOT, "[memory] %-16s %,7d idle connections: ", m.server(), m.connections());
+        if (m.notMeasurable() != null) {
+            return head + m.notMeasurable();
+        }
+        if (m.failure() != null) {
+            return head + "FAILED: " + m.failure();
+        }
+        return head + (Double.isNaN(m.heapPerConn()) ? "heap –" : String.format(Locale.ROOT, "heap %+,.0f B/conn", m.heapPerConn()))
+                + String.format(Locale.ROOT, ", RSS %+,.0f B/conn", m.rssPerConn());
+    }
+
+    /**
+     * One server's memory pass: a fresh server, {@link #MEMORY_WARMUP_CONNECTIONS} warm-up
+     * connections kept open, the baseline, then for each count (ascending) connections added up to
+     * it and the figures read. Counts the descriptor limits do not allow come back as not measurable.
+     */
+    private List<Memory> memory(String server) throws InterruptedException {
         waitForQuiet();
+        List<Memory> result = new ArrayList<>();
         String tag = "memory-" + server;
+        boolean java = !server.equals("c-epoll");
         Process p = null;
-        List<SocketChannel> conns = new ArrayList<>();
+        List<Process> clients = new ArrayList<>();
+        int open = 0;
+        int next = 0;
         try {
-            p = startServer(server, tag);
+            p = startServer(server, false, tag);
             int port = listeningPort(p);
             if (port < 0) {
-                return new Memory(server, 0, 0, 0, 0, 0, "server did not start");
+                memoryCounts.forEach(n -> result.add(Memory.failed(server, n, "server did not start (see logs/" + tag + "-server.log)")));
+                return result;
             }
-            // warm the server's code paths a little, so the difference is the connections, not class loading
-            openIdle(conns, port, 100);
-            closeAll(conns);
-            Thread.sleep(300);
             long pid = p.pid();
-            double heap0 = heapUsedKb(pid), rss0 = rssKb(pid);
-            openIdle(conns, port, o.memoryConnections());
-            Thread.sleep(1000);
-            double heap1 = heapUsedKb(pid), rss1 = rssKb(pid);
-            if (!p.isAlive()) {
-                return new Memory(server, conns.size(), heap0, heap1, rss0, rss1, "server died");
+            clients.add(idleClient(tag, clients.size(), port, MEMORY_WARMUP_CONNECTIONS));
+            open = MEMORY_WARMUP_CONNECTIONS;
+            double heap0 = java ? heapUsedKb(pid) : Double.NaN, rss0 = rssKb(pid);
+            FdLimits.Limit limit = FdLimits.read(Long.toString(pid));
+            int used = FdLimits.open(pid);
+            for (; next < memoryCounts.size(); next++) {
+                int n = memoryCounts.get(next);
+                String why = fdLimit == null ? null : FdLimits.notMeasurable(n, fdLimit.hard());
+                if (why == null && limit != null && used >= 0 && (long) n + used + 64 > limit.soft()) {
+                    why = String.format(Locale.ROOT, "not measurable here: the server's RLIMIT_NOFILE is %d (hard %d) "
+                            + "and it already uses %d descriptors", limit.soft(), limit.hard(), used);
+                }
+                if (why != null) {
+                    result.add(Memory.notMeasurable(server, n, why));
+                    continue;
+                }
+                int target = n + MEMORY_WARMUP_CONNECTIONS;
+                while (open < target) {
+                    int k = Math.min(CONNECTIONS_PER_CLIENT, target - open);
+                    clients.add(idleClient(tag, clients.size(), port, k));
+                    open += k;
+                }
+                double heap1 = java ? heapUsedKb(pid) : Double.NaN, rss1 = rssKb(pid);
+                if (!p.isAlive()) {
+                    result.add(Memory.failed(server, n, "server died"));
+                    next++;
+                    break;
+                }
+                result.add(new Memory(server, n, heap0, heap1, rss0, rss1, null, null));
             }
-            return new Memory(server, conns.size(), heap0, heap1, rss0, rss1, null);
         } catch (IOException | RuntimeException e) {
-            return new Memory(server, conns.size(), 0, 0, 0, 0, e.toString());
+            if (next < memoryCounts.size()) {
+                result.add(Memory.failed(server, memoryCounts.get(next++), e.getMessage() != null ? e.getMessage() : e.toString()));
+            }
         } finally {
-            closeAll(conns);
+            for (; next < memoryCounts.size(); next++) {
+                result.add(Memory.failed(server, memoryCounts.get(next), "not reached: an earlier count failed"));
+            }
+            for (Process c : clients) {
+                closeIdleClient(c);
+            }
             if (p != null) {
                 stop(p);
             }
         }
+        return result;
     }
 
-    /** Opens n connections from 127.0.0.2, .3, ... (20,000 per address), one request each, then idle. */
-    private static void openIdle(List<SocketChannel> conns, int port, int n) throws IOException {
-        byte[] req = "GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer in = ByteBuffer.allocate(4096);
-        InetSocketAddress target = new InetSocketAddress("127.0.0.1", port);
-        for (int i = 0; i < n; i++) {
-            SocketChannel c = SocketChannel.open();
-            conns.add(c);
-            c.bind(new InetSocketAddress("127.0.0." + (2 + i / 20_000), 0));
-            c.connect(target);
-            c.write(ByteBuffer.wrap(req));
-            in.clear();
-            int got = 0;
-            while (got == 0 || !endsWithBody(in)) {
-                int k = c.read(in);
-                if (k < 0) {
-                    throw new IOException("server closed connection " + i);
-                }
-                got += k;
-            }
+    /**
+     * Starts an {@link IdleClientMain} with {@code n} connections from its own source address
+     * (127.0.0.2, .3, ...) and waits until they all got their response.
+     */
+    private Process idleClient(String tag, int index, int port, int n) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(), "-XX:+UseSerialGC", "-Xmx64m",
+                "-cp", classPath, IdleClientMain.class.getName(), "--port", Integer.toString(port),
+                "--connections", Integer.toString(n), "--source", "127.0.0." + (2 + index)));
+        Process c = new ProcessBuilder(cmd).redirectError(o.out().resolve("logs").resolve(tag + "-client" + index + ".log").toFile())
+                .start();
+        LineReader lines = new LineReader(c.getInputStream(), "idle-client-out");
+        String line = lines.next(60_000 + n * 10L);
+        if (line == null || !line.equals("connected " + n)) {
+            closeIdleClient(c);
+            throw new IOException("idle client " + index + " (" + n + " connections): "
+                    + (line == null ? "timed out" : line.equals(LineReader.EOF) ? "exited " + c.exitValue() : line));
         }
+        return c;
     }
 
-    private static boolean endsWithBody(ByteBuffer in) {
-        String s = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
-        return s.endsWith("Hello, World!");
-    }
-
-    private static void closeAll(List<SocketChannel> conns) {
-        for (SocketChannel c : conns) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+    private static void closeIdleClient(Process c) throws InterruptedException {
+        try {
+            c.getOutputStream().close();                   // its cue to exit
+        } catch (IOException ignored) {
+            // gone already
         }
-        conns.clear();
+        if (!c.waitFor(10, TimeUnit.SECONDS)) {
+            c.destroyForcibly();
+            c.waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     /** Used heap after a full GC, in KiB, from jcmd GC.run and GC.heap_info. */
@@ -662,9 +968,9 @@ public final class HttpBench {
         }
     }
 
-    private String wrkVersion() {
+    private static String firstLine(String... cmd) {
         try {
-            Process p = new ProcessBuilder(o.wrk(), "-v").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("?");
             p.waitFor();
             return v.strip();
@@ -683,14 +989,28 @@ public final class HttpBench {
         env.put("ringnet", gitHead());
         env.put("Netty", io.netty.util.Version.identify().values().stream().filter(v -> v.artifactId().equals("netty-common"))
                 .map(v -> v.artifactVersion()).findFirst().orElse("4.2.x"));
-        env.put("wrk", wrkVersion());
+        if (o.servers().contains("c-epoll")) {
+            env.put("c-epoll", skipped.containsKey("c-epoll") ? "skipped: " + skipped.get("c-epoll")
+                    : C_EPOLL_SOURCE + ", " + C_EPOLL_FLAGS + " (" + firstLine("gcc", "--version") + ")");
+        }
+        env.put("wrk", firstLine(o.wrk(), "-v"));
         env.put("load", "wrk -t1 -c" + o.connections() + (pin ? " pinned to CPU " + o.clientCpu() : " unpinned")
                 + String.format(Locale.ROOT, "; %.0f s warm-up + %.0f s measured per shape", o.warmupNanos() / 1e9, o.measureNanos() / 1e9));
-        env.put("servers", "one JVM each, " + (pin ? "pinned to CPU " + o.serverCpu() : "unpinned") + ", one event loop / worker"
-                + " (jdk-vt: one virtual thread per connection, carrier threads = 1 CPU); " + String.join(" ", SERVER_JVM_OPTIONS));
-        env.put("order", "round 1: " + o.servers() + ", reversed every other round; each server started once per round, shapes in turn");
-        env.put("counters", "server CPU time from /proc/PID/stat over the measured wrk's lifetime (CLK_TCK " + clkTck
+        if (o.shapes().contains("echo")) {
+            env.put("echo load", "EchoLoadMain (ringnet client, backend auto), " + o.connections() + " connections x "
+                    + ECHO_PAYLOAD + " B, one message in flight per connection, " + (pin ? "pinned to CPU " + o.clientCpu() : "unpinned")
+                    + ", warm-up and measured period in one process; " + String.join(" ", EchoBench.CHILD_JVM_OPTIONS));
+        }
+        env.put("servers", "one process each, " + (pin ? "pinned to CPU " + o.serverCpu() : "unpinned") + ", one event loop / worker"
+                + " (jdk-vt: one virtual thread per connection, carrier threads = 1 CPU; c-epoll: one thread); JVMs: "
+                + String.join(" ", SERVER_JVM_OPTIONS));
+        env.put("order", "round 1: " + o.servers() + ", reversed every other round; each server started once per round for"
+                + " the HTTP shapes (in turn), then its echo variant for the echo shape");
+        env.put("counters", "server CPU time from /proc/PID/stat over the measured period (CLK_TCK " + clkTck
                 + "); hardware counters (instructions, cycles) are not available in this VM, so cost is CPU time");
+        if (fdLimit != null) {
+            env.put("RLIMIT_NOFILE", "soft " + fdLimit.soft() + ", hard " + fdLimit.hard() + " (the orchestrator's; the servers inherit it)");
+        }
         return env;
     }
 
@@ -735,35 +1055,35 @@ public final class HttpBench {
     // ------------------------------------------------------------------------------------- output
 
     private String markdown(List<Run> runs, List<Memory> memory) {
-        StringBuilder sb = new StringBuilder("# HTTP benchmark: ringnet vs Netty vs JDK virtual threads\n\n");
+        StringBuilder sb = new StringBuilder("# Benchmark: ringnet vs Netty vs JDK virtual threads vs C epoll\n\n");
         Map<String, Object> env = environment();
         for (Map.Entry<String, Object> e : env.entrySet()) {
             sb.append("- **").append(e.getKey()).append("**: ").append(e.getValue()).append('\n');
         }
-        sb.append("\nwrk commands (port varies):\n\n```\n");
+        sb.append("\nLoad commands (port varies):\n\n```\n");
         for (String shape : o.shapes()) {
-            sb.append(wrkCommandLine(shape)).append('\n');
+            sb.append(loadCommandLine(shape)).append('\n');
         }
         sb.append("```\n\n## Summary\n\nMedian (min–max) over the undisturbed runs (other processes used at most ")
                 .append(String.format(Locale.ROOT, "%.0f", o.maxOthersPct()))
-                .append(" % of the two CPUs). Latency is left out for the pipelined shape (wrk times a batch of 16).\n\n")
-                .append(summaryTable(runs)).append('\n');
+                .append(" % of the two CPUs). Latency is left out for the pipelined shape (wrk times a batch of 16). "
+                        + "In the echo table a request is a round trip of " + ECHO_PAYLOAD + " bytes.\n\n")
+                .append(summaryTables(runs));
+        String cRatios = cEpollRatioTable(runs);
+        if (!cRatios.isEmpty()) {
+            sb.append("## ringnet against the C epoll server (ratio of medians)\n\nringnet's backend with the lowest "
+                    + "server CPU per request (round trip) in each shape, against c-epoll. Issue 5's target: within 1.5x "
+                    + "of c-epoll's cost on pipelined plaintext; the other shapes are for information.\n\n").append(cRatios).append('\n');
+        } else if (skipped.containsKey("c-epoll")) {
+            sb.append("## ringnet against the C epoll server\n\nNot available: c-epoll skipped: ").append(skipped.get("c-epoll"))
+                    .append(".\n\n");
+        }
         String ratios = ratioTable(runs);
         if (!ratios.isEmpty()) {
             sb.append("## ringnet against Netty (ratio of medians)\n\n").append(ratios).append('\n');
         }
-        if (!memory.isEmpty()) {
-            sb.append("## Memory per idle connection\n\nN connections from 127.0.0.2+, one request each, then idle; heap used after a full GC "
-                    + "(jcmd GC.run) and RSS, before and after, difference / N.\n\n| server | connections | heap B/conn | RSS B/conn |\n|---|---:|---:|---:|\n");
-            for (Memory m : memory) {
-                sb.append("| ").append(m.server()).append(" | ").append(m.failure() != null ? "failed: " + m.failure() + " | | |\n"
-                        : String.format(Locale.ROOT, "%d | %.0f | %.0f |%n", m.connections(), m.heapPerConn(), m.rssPerConn()));
-            }
-            sb.append('\n');
-        } else {
-            sb.append("Memory per idle connection: not measured in this run (`--memory N`).\n\n");
-        }
-        sb.append("Chart: [chart.svg](chart.svg)\n\n## Every run\n\n| # | round | server | shape | status | req/s | p50 µs | p99 µs | CPU µs/req | server CPU % | others % | errors |\n|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append(memoryMarkdown(memory));
+        sb.append("Chart: [chart.svg](chart.svg)\n\n## Every run\n\n| # | round | server | shape | status | req/s or rt/s | p50 µs | p99 µs | CPU µs/op | server CPU % | others % | errors |\n|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Run r : runs) {
             sb.append(String.format(Locale.ROOT, "| %d%s | %d | %s | %s | %s |", r.index(), r.attempt() > 0 ? "." + r.attempt() : "",
                     r.round(), r.server(), r.shape(), !r.ok() ? "failed: " + r.failure() : r.discarded() ? "discarded"
@@ -782,15 +1102,74 @@ public final class HttpBench {
         return sb.toString();
     }
 
+    /**
+     * The memory table: a row per server, heap and RSS per count. Counts that no server could
+     * reach for the same reason (the hard descriptor limit) get a line under the table instead of
+     * a column of identical cells.
+     */
+    String memoryMarkdown(List<Memory> memory) {
+        if (memory.isEmpty()) {
+            return "Memory per idle connection: not measured in this run (`--memory LIST`).\n\n";
+        }
+        StringBuilder sb = new StringBuilder("## Memory per idle connection\n\nN connections opened by client processes "
+                + "(IdleClientMain, at most " + String.format(Locale.ROOT, "%,d", CONNECTIONS_PER_CLIENT) + " each, from 127.0.0.2, "
+                + ".3, …), one `GET /plaintext` each, then idle, to a fresh server already holding "
+                + MEMORY_WARMUP_CONNECTIONS + " warm-up connections; counts ascending in the same server. Used heap after a "
+                + "full GC (jcmd GC.run, GC.heap_info; Java servers only: c-epoll has no heap, \"–\") and RSS "
+                + "(/proc/PID/status), before and after, difference / N. Kernel socket memory is in neither figure.\n\n");
+        List<Integer> columns = new ArrayList<>();
+        Map<Integer, String> unreachable = new LinkedHashMap<>();
+        for (int n : memoryCounts) {
+            List<Memory> at = memory.stream().filter(m -> m.connections() == n && !skipped.containsKey(m.server())).toList();
+            String reason = at.isEmpty() ? null : at.getFirst().notMeasurable();
+            boolean same = reason != null && reason.startsWith("not measurable here: hard")
+                    && at.stream().allMatch(m -> reason.equals(m.notMeasurable()));
+            if (same) {
+                unreachable.put(n, reason);
+            } else {
+                columns.add(n);
+            }
+        }
+        if (!columns.isEmpty()) {
+            sb.append("| server |");
+            for (int n : columns) {
+                sb.append(String.format(Locale.ROOT, " heap B/conn @ %,d | RSS B/conn @ %,d |", n, n));
+            }
+            sb.append("\n|---|").append("---:|---:|".repeat(columns.size())).append('\n');
+            for (String server : o.servers()) {
+                sb.append("| ").append(server).append(" |");
+                for (int n : columns) {
+                    Memory m = memory.stream().filter(x -> x.server().equals(server) && x.connections() == n).findFirst().orElse(null);
+                    if (m == null) {
+                        sb.append(" | |");
+                    } else if (!m.measured()) {
+                        sb.append(' ').append(m.notMeasurable() != null ? m.notMeasurable() : "failed: " + m.failure()).append(" | |");
+                    } else {
+                        sb.append(Double.isNaN(m.heapPerConn()) ? " – |" : String.format(Locale.ROOT, " %,.0f |", m.heapPerConn()))
+                                .append(String.format(Locale.ROOT, " %,.0f |", m.rssPerConn()));
+                    }
+                }
+                sb.append('\n');
+            }
+            sb.append('\n');
+        }
+        unreachable.forEach((n, why) -> sb.append(String.format(Locale.ROOT, "%,d idle connections: %s.%n", n, why)));
+        if (!unreachable.isEmpty()) {
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
     private Map<String, Object> json(List<Run> runs, List<Memory> memory) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("benchmark", "http");
+        root.put("benchmark", "http+echo");
         root.putAll(environment());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("rounds", o.rounds());
         config.put("servers", o.servers());
         config.put("shapes", o.shapes());
         config.put("connections", o.connections());
+        config.put("echo_payload_bytes", ECHO_PAYLOAD);
         config.put("warmup_s", o.warmupNanos() / 1e9);
         config.put("measure_s", o.measureNanos() / 1e9);
         config.put("pinned", pin);
@@ -798,21 +1177,35 @@ public final class HttpBench {
         config.put("client_cpu", o.clientCpu());
         config.put("max_others_pct", o.maxOthersPct());
         config.put("retries", o.retries());
-        config.put("memory_connections", o.memoryConnections());
+        config.put("memory_counts", memoryCounts);
+        if (fdLimit != null) {
+            Map<String, Object> limit = new LinkedHashMap<>();
+            limit.put("soft", fdLimit.soft());
+            limit.put("hard", fdLimit.hard());
+            config.put("rlimit_nofile", limit);
+        }
         Map<String, Object> cmds = new LinkedHashMap<>();
-        o.shapes().forEach(s -> cmds.put(s, wrkCommandLine(s)));
-        config.put("wrk_commands", cmds);
+        o.shapes().forEach(s -> cmds.put(s, loadCommandLine(s)));
+        config.put("load_commands", cmds);
+        config.put("note", "for the echo shape, requests are round trips and client_ticks are EchoLoadMain's; "
+                + "for the HTTP shapes, client_ticks are wrk's");
         root.put("config", config);
+        root.put("skipped", skipped);
         root.put("notes", notes);
         Map<String, Object> summary = new LinkedHashMap<>();
         for (String shape : o.shapes()) {
             Map<String, Object> perShape = new LinkedHashMap<>();
             for (String server : o.servers()) {
-                List<Run> mine = summaryRuns(runs, server, shape);
                 Map<String, Object> per = new LinkedHashMap<>();
+                if (skipped.containsKey(server)) {
+                    per.put("skipped", skipped.get(server));
+                    perShape.put(server, per);
+                    continue;
+                }
+                List<Run> mine = summaryRuns(runs, server, shape);
                 per.put("runs", mine.size());
                 per.put("undisturbed", mine.stream().filter(r -> !disturbed(r)).count());
-                for (Metric m : metrics()) {
+                for (Metric m : metrics(shape.equals("echo"))) {
                     double[] s = spread(mine.stream().map(r -> m.value().applyAsDouble(r)).toList());
                     if (s != null) {
                         per.put(m.key(), Map.of("median", s[0], "min", s[1], "max", s[2]));
@@ -823,12 +1216,30 @@ public final class HttpBench {
             summary.put(shape, perShape);
         }
         root.put("summary", summary);
+        List<Object> cr = new ArrayList<>();
+        for (CRatio c : cEpollRatios(runs)) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("shape", c.shape());
+            j.put("ringnet", c.ringnet());
+            j.put("ringnet_cpu_us_per_op", c.ringnetCpu());
+            j.put("c_epoll_cpu_us_per_op", c.cCpu());
+            j.put("cpu_ratio", c.cpuRatio());
+            j.put("throughput_ratio", c.rpsRatio());
+            if (c.shape().equals("pipelined")) {
+                j.put("target_cpu_ratio_max", 1.5);
+                j.put("target_met", c.cpuRatio() <= 1.5);
+            }
+            cr.add(j);
+        }
+        root.put("ringnet_vs_c_epoll", cr);
         List<Object> mem = new ArrayList<>();
         for (Memory m : memory) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("server", m.server());
             j.put("connections", m.connections());
-            if (m.failure() != null) {
+            if (m.notMeasurable() != null) {
+                j.put("not_measurable", m.notMeasurable());
+            } else if (m.failure() != null) {
                 j.put("failure", m.failure());
             } else {
                 j.put("heap_used_kb_before", m.heapBeforeKb());
@@ -857,12 +1268,12 @@ public final class HttpBench {
                 j.put("window_s", r.seconds());
                 j.put("requests", r.requests());
                 j.put("errors", r.errors());
-                for (Metric m : metrics()) {
+                for (Metric m : metrics(r.shape().equals("echo"))) {
                     j.put(m.key(), m.value().applyAsDouble(r));
                 }
                 j.put("server_utime_ticks", r.serverCpu().userTicks());
                 j.put("server_stime_ticks", r.serverCpu().systemTicks());
-                j.put("wrk_ticks", r.wrkTicks());
+                j.put("client_ticks", r.clientTicks());
             }
             list.add(j);
         }
@@ -870,94 +1281,19 @@ public final class HttpBench {
         return root;
     }
 
-    private static final String[] COLORS = {"#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#17becf", "#2ca02c", "#8c564b"};
-
-    /** Two panels of grouped bars (req/s and server CPU µs/request), a group per shape, a bar per server. */
     String svg(List<Run> runs) {
-        int groupW = 40 + 50 * o.servers().size();
-        int panelW = 90 + groupW * o.shapes().size();
-        int panelH = 260;
-        int width = panelW + 40;
-        int height = 2 * (panelH + 60) + 60 + 22 * ((o.servers().size() + 2) / 3);
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
-        sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"13\" text-anchor=\"middle\">%s</text>%n", width / 2,
-                esc("HTTP, " + o.connections() + " connections, server on 1 CPU, wrk -t1 on another; median of undisturbed runs, "
-                        + "whiskers min–max")));
-        panel(sb, runs, 20, 40, panelW, panelH, "requests/s (higher is better)", Run::rps, "%,.0f");
-        panel(sb, runs, 20, 40 + panelH + 60, panelW, panelH, "server CPU µs per request (lower is better)",
-                this::cpuUsPerRequest, "%.2f");
-        int ly = 40 + 2 * (panelH + 60) + 30;
-        for (int i = 0; i < o.servers().size(); i++) {
-            int x = 40 + (i % 3) * 220, y = ly + (i / 3) * 22;
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>"
-                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", x, y - 11, color(i), x + 20, y, esc(o.servers().get(i))));
-        }
-        sb.append("</svg>\n");
-        return sb.toString();
-    }
+        return BenchChart.svg("Median of undisturbed runs (whiskers: min–max); " + o.connections()
+                        + " connections; server on one CPU, load on another", o.servers(), o.shapes(), skipped,
+                new BenchChart.Source() {
+                    @Override
+                    public double[] throughput(String server, String shape) {
+                        return summary(runs, server, shape, Run::rps);
+                    }
 
-    private static String color(int i) {
-        return COLORS[i % COLORS.length];
-    }
-
-    private void panel(StringBuilder sb, List<Run> runs, int x0, int y0, int w, int h, String title,
-                       ToDoubleFunction<Run> f, String fmt) {
-        double max = 0;
-        double[][][] s = new double[o.shapes().size()][o.servers().size()][];
-        for (int g = 0; g < o.shapes().size(); g++) {
-            for (int b = 0; b < o.servers().size(); b++) {
-                s[g][b] = spread(summaryRuns(runs, o.servers().get(b), o.shapes().get(g)).stream()
-                        .map(f::applyAsDouble).toList());
-                if (s[g][b] != null) {
-                    max = Math.max(max, s[g][b][2]);
-                }
-            }
-        }
-        max = max <= 0 ? 1 : max * 1.12;  // room for the value labels
-        int left = x0 + 70, top = y0 + 30, plotH = h - 30, plotW = w - 80;
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">%s</text>%n",
-                left + plotW / 2, y0 + 14, esc(title)));
-        for (int t = 0; t <= 4; t++) {
-            double v = max * t / 4;
-            int y = top + plotH - (int) Math.round(plotH * t / 4.0);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", left, y, left + plotW, y, left - 4, y + 4,
-                    esc(String.format(Locale.ROOT, fmt, v))));
-        }
-        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
-                left, top + plotH, left + plotW, top + plotH));
-        int groupW = plotW / o.shapes().size();
-        int barW = Math.max(6, (groupW - 20) / o.servers().size());
-        for (int g = 0; g < o.shapes().size(); g++) {
-            int gx = left + g * groupW + 10;
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                    gx + barW * o.servers().size() / 2, top + plotH + 16, esc(shapeLabel(o.shapes().get(g)))));
-            for (int b = 0; b < o.servers().size(); b++) {
-                double[] v = s[g][b];
-                int bx = gx + b * barW;
-                if (v == null) {
-                    continue;
-                }
-                int bh = (int) Math.round(plotH * v[0] / max);
-                sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
-                        + "<title>%s</title></rect>%n", bx, top + plotH - bh, barW - 2, bh, color(b),
-                        esc(o.servers().get(b) + ", " + shapeLabel(o.shapes().get(g)) + ": " + String.format(Locale.ROOT, fmt, v[0])
-                                + " (" + String.format(Locale.ROOT, fmt, v[1]) + "–" + String.format(Locale.ROOT, fmt, v[2]) + ")")));
-                int ylo = top + plotH - (int) Math.round(plotH * v[1] / max);
-                int yhi = top + plotH - (int) Math.round(plotH * v[2] / max);
-                int cx = bx + (barW - 2) / 2;
-                sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
-                        cx, ylo, cx, yhi));
-                sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>%n",
-                        cx, Math.min(yhi, top + plotH - bh) - 3, esc(String.format(Locale.ROOT, fmt, v[0]))));
-            }
-        }
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+                    @Override
+                    public double[] cpuPerOp(String server, String shape) {
+                        return summary(runs, server, shape, HttpBench.this::cpuUsPerRequest);
+                    }
+                });
     }
 }

@@ -13,9 +13,54 @@ class HttpBenchTest {
         HttpBench.Options o = HttpBench.parse(new String[] {"--quick"});
         assertThat(o.rounds()).isEqualTo(1);
         assertThat(o.measureNanos()).isEqualTo(2_000_000_000L);
-        assertThat(o.memoryConnections()).isZero();
-        assertThat(o.servers()).isEqualTo(HttpBench.DEFAULT_SERVERS);
-        assertThat(o.shapes()).containsExactly("pipelined", "plaintext", "json");
+        assertThat(o.memory()).isEmpty();
+        assertThat(o.servers()).isEqualTo(HttpBench.DEFAULT_SERVERS).contains("c-epoll");
+        assertThat(o.shapes()).containsExactly("pipelined", "plaintext", "json", "echo");
+        assertThat(o.cEpollUnavailable()).isNull();
+    }
+
+    @Test
+    void memoryCountsAreAListWithMaxAndZeroSkips() {
+        assertThat(HttpBench.parse(new String[0]).memory()).isNull();                // default, resolved at run time
+        assertThat(HttpBench.parse(new String[] {"--memory", "10000,max"}).memory()).containsExactly("10000", "max");
+        assertThat(HttpBench.parse(new String[] {"--memory", "0"}).memory()).isEmpty();
+        assertThat(HttpBench.parse(new String[] {"--quick", "--memory", "500"}).memory()).containsExactly("500");
+        assertThatThrownBy(() -> HttpBench.parse(new String[] {"--memory", "10k"})).isInstanceOf(Args.UsageException.class);
+    }
+
+    @Test
+    void theDescriptorLimitDecidesWhichCountsAreMeasurable() {
+        // this machine: hard RLIMIT_NOFILE 20000, no CAP_SYS_RESOURCE
+        assertThat(FdLimits.defaultCounts(20_000)).containsExactly(10_000, 19_000, 100_000);
+        assertThat(FdLimits.notMeasurable(19_000, 20_000)).isNull();
+        assertThat(FdLimits.notMeasurable(100_000, 20_000))
+                .isEqualTo("not measurable here: hard RLIMIT_NOFILE = 20000, raising it needs CAP_SYS_RESOURCE");
+        // a machine where 100k fit: just the two counts the issue asks for
+        assertThat(FdLimits.defaultCounts(1_048_576)).containsExactly(10_000, 100_000);
+        assertThat(FdLimits.defaultCounts(Long.MAX_VALUE)).containsExactly(10_000, 100_000);
+        assertThat(FdLimits.resolve(java.util.List.of("max", "5000", "5000"), 20_000)).containsExactly(5_000, 19_000);
+    }
+
+    @Test
+    void readsTheOpenFilesLineOfProcLimits() {
+        String limits = """
+                Limit                     Soft Limit           Hard Limit           Units
+                Max processes             unlimited            unlimited            processes
+                Max open files            1024                 20000                files
+                Max locked memory         8388608              8388608              bytes
+                """;
+        assertThat(FdLimits.parse(limits)).isEqualTo(new FdLimits.Limit(1024, 20_000));
+        assertThat(FdLimits.parse("Max open files            unlimited            unlimited            files\n"))
+                .isEqualTo(new FdLimits.Limit(Long.MAX_VALUE, Long.MAX_VALUE));
+        assertThat(FdLimits.read("self")).isNotNull();
+    }
+
+    @Test
+    void cEpollCanBeMarkedUnavailable() {
+        HttpBench.Options o = HttpBench.parse(new String[] {"--c-epoll", "/nope/epoll_http", "--c-epoll-unavailable", "gcc not found"});
+        assertThat(o.cEpoll()).hasToString("/nope/epoll_http");
+        assertThat(o.cEpollUnavailable()).isEqualTo("gcc not found");
+        assertThat(HttpBench.shapeLabel("echo")).isEqualTo("echo 64 B");
     }
 
     @Test
@@ -26,6 +71,7 @@ class HttpBenchTest {
         assertThat(o.rounds()).isEqualTo(2);
         assertThatThrownBy(() -> HttpBench.parse(new String[] {"--servers", "tomcat"})).isInstanceOf(Args.UsageException.class);
         assertThatThrownBy(() -> HttpBench.parse(new String[] {"--shapes", "db"})).isInstanceOf(Args.UsageException.class);
+        assertThat(HttpBench.parse(new String[] {"--servers", "c-epoll", "--shapes", "echo"}).shapes()).containsExactly("echo");
     }
 
     @Test
