@@ -863,11 +863,11 @@ public final class HttpBench {
             for (; next < memoryCounts.size(); next++) {
                 result.add(Memory.failed(server, memoryCounts.get(next), "not reached: an earlier count failed"));
             }
+            if (p != null) {
+                stop(p);                                   // the server first: it closes, the clients see it
+            }
             for (Process c : clients) {
                 closeIdleClient(c);
-            }
-            if (p != null) {
-                stop(p);
             }
         }
         return result;

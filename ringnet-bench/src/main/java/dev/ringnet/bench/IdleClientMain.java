@@ -23,7 +23,9 @@ import java.util.Set;
  * orchestrator's file-descriptor limit: each process holds at most its own share (the orchestrator
  * starts one per {@link HttpBench#CONNECTIONS_PER_CLIENT}), from its own source address, so that
  * the ephemeral ports of one address suffice. Prints {@code connected N} once every connection got
- * its response, or {@code error I: MESSAGE} and exits 1.
+ * its response, or {@code error I: MESSAGE} and exits 1. Its sockets close with a reset (linger 0),
+ * so that their ports are not left in TIME_WAIT: binding the next run's connections to the same
+ * source address would otherwise crawl through thousands of ports still held.
  */
 public final class IdleClientMain {
     private static final byte[] REQUEST = "GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -53,6 +55,7 @@ public final class IdleClientMain {
             try {
                 Socket s = new Socket();
                 open.add(s);
+                s.setSoLinger(true, 0);   // closed with a reset: no TIME_WAIT holding the port for the next server
                 s.bind(new InetSocketAddress(source, 0));
                 s.connect(target, 10_000);
                 s.setSoTimeout(10_000);
