@@ -17,6 +17,11 @@ final class BenchChart {
         double[] throughput(String server, String shape);
 
         double[] cpuPerOp(String server, String shape);
+
+        /** True when every run of the summary was disturbed (the figures are then a fallback). */
+        default boolean allDisturbed(String server, String shape) {
+            return false;
+        }
     }
 
     private static final Map<String, String> COLORS = Map.of(
@@ -37,7 +42,7 @@ final class BenchChart {
         int width = 20 + 2 * panelW + 40;
         int legendRows = (servers.size() + 3) / 4;
         int top = 46 + 20 * legendRows;
-        int height = top + ROW_H * shapes.size() + 10;
+        int height = top + ROW_H * shapes.size() + 30;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
@@ -56,23 +61,27 @@ final class BenchChart {
             boolean echo = shape.equals("echo");
             int y0 = top + g * ROW_H;
             double[][] rate = new double[servers.size()][], cpu = new double[servers.size()][];
+            boolean[] disturbed = new boolean[servers.size()];
             for (int b = 0; b < servers.size(); b++) {
                 rate[b] = data.throughput(servers.get(b), shape);
                 cpu[b] = data.cpuPerOp(servers.get(b), shape);
+                disturbed[b] = rate[b] != null && data.allDisturbed(servers.get(b), shape);
             }
             sb.append(String.format(Locale.ROOT, "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
                     + "<text x=\"20\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">%s</text>%n", y0, width - 20, y0, y0 + 16,
                     esc(HttpBench.shapeLabel(shape) + (echo ? " ping-pong" : ""))));
-            panel(sb, 20, y0 + 18, servers, rate, (echo ? "round trips/s" : "requests/s") + " (higher is better)", true);
-            panel(sb, 20 + panelW + 40, y0 + 18, servers, cpu, "server CPU µs per " + (echo ? "round trip" : "request")
+            panel(sb, 20, y0 + 18, servers, rate, disturbed, (echo ? "round trips/s" : "requests/s") + " (higher is better)", true);
+            panel(sb, 20 + panelW + 40, y0 + 18, servers, cpu, disturbed, "server CPU µs per " + (echo ? "round trip" : "request")
                     + " (lower is better)", false);
         }
+        sb.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"%d\" font-size=\"10\" fill=\"#555\">%s</text>%n", height - 10,
+                esc("Pale bars, value marked *: every run of that server and shape was disturbed by other work (see the report).")));
         sb.append("</svg>\n");
         return sb.toString();
     }
 
-    private static void panel(StringBuilder sb, int x0, int y0, List<String> servers, double[][] v, String title,
-                              boolean rate) {
+    private static void panel(StringBuilder sb, int x0, int y0, List<String> servers, double[][] v, boolean[] disturbed,
+                              String title, boolean rate) {
         double max = 0;
         for (double[] s : v) {
             if (s != null) {
@@ -104,13 +113,15 @@ final class BenchChart {
             int bh = (int) Math.round(PLOT_H * s[0] / max);
             int ylo = top + PLOT_H - (int) Math.round(PLOT_H * s[1] / max);
             int yhi = top + PLOT_H - (int) Math.round(PLOT_H * s[2] / max);
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
+            sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"%s>"
                     + "<title>%s</title></rect>%n", bx, top + PLOT_H - bh, BAR - 4, bh, color(servers.get(b)),
-                    esc(servers.get(b) + ": " + full(s[0], rate) + " (" + full(s[1], rate) + "–" + full(s[2], rate) + ")")));
+                    disturbed[b] ? " fill-opacity=\"0.4\"" : "",
+                    esc(servers.get(b) + ": " + full(s[0], rate) + " (" + full(s[1], rate) + "–" + full(s[2], rate) + ")"
+                            + (disturbed[b] ? ", every run disturbed" : ""))));
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
                     cx, ylo, cx, yhi));
             sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>%n",
-                    cx, Math.min(yhi, top + PLOT_H - bh) - 3, esc(compact(s[0], rate))));
+                    cx, Math.min(yhi, top + PLOT_H - bh) - 3, esc(compact(s[0], rate) + (disturbed[b] ? "*" : ""))));
         }
     }
 

@@ -137,6 +137,7 @@ public final class HttpBench {
     private List<Integer> memoryCounts = List.of();
     private boolean pin;
     private int total;
+    private String elapsed = "?";
 
     private HttpBench(Options o, PrintStream out) {
         this.o = o;
@@ -212,6 +213,7 @@ public final class HttpBench {
     }
 
     int run() throws Exception {
+        long started = System.nanoTime();
         Files.createDirectories(o.out().resolve("logs"));
         pin = checkPinning();
         if (!Files.isReadable(o.script())) {
@@ -257,11 +259,8 @@ public final class HttpBench {
         }
         out.println();
         out.print(summaryTables(runs));
-        String cRatios = cEpollRatioTable(runs);
-        if (!cRatios.isEmpty()) {
-            out.println();
-            out.print(cRatios);
-        }
+        out.print(cEpollRatioTable(runs));
+        elapsed = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - started) / 1e9);
         String md = markdown(runs, memory);
         Files.writeString(o.out().resolve("report.md"), md);
         Files.writeString(o.out().resolve("results.json"), Json.write(json(runs, memory)) + "\n");
@@ -269,7 +268,7 @@ public final class HttpBench {
         for (String n : notes) {
             out.println("note: " + n);
         }
-        out.println("wrote " + o.out().resolve("report.md") + ", results.json and chart.svg");
+        out.println("took " + elapsed + "; wrote " + o.out().resolve("report.md") + ", results.json and chart.svg");
         return runs.stream().filter(r -> !r.discarded()).allMatch(Run::ok) ? 0 : 1;
     }
 
@@ -983,6 +982,7 @@ public final class HttpBench {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("date", ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString());
         env.put("command", o.command());
+        env.put("duration", elapsed + " (the runs and the memory pass, not the build)");
         env.put("JDK", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
         env.put("kernel", readFirst("/proc/sys/kernel/osrelease") + " " + System.getProperty("os.arch"));
         env.put("CPU", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs online");
@@ -1293,6 +1293,11 @@ public final class HttpBench {
                     @Override
                     public double[] cpuPerOp(String server, String shape) {
                         return summary(runs, server, shape, HttpBench.this::cpuUsPerRequest);
+                    }
+
+                    @Override
+                    public boolean allDisturbed(String server, String shape) {
+                        return summaryRuns(runs, server, shape).stream().allMatch(HttpBench.this::disturbed);
                     }
                 });
     }
