@@ -145,15 +145,17 @@ final class HttpConnection {
         if (closed || lingering || stopParsing) {
             return; // the connection only waits to close: input is discarded
         }
+        worker.nowMillis = System.currentTimeMillis();
         if (tail == null && pauseReasons == 0) {
-            int start = data.position();
-            int end = data.limit();
-            if (parser.position() != start) {
-                parser.rebase(start);
+            ByteBuffer scratch = worker.scratch(data.remaining());
+            int end = data.remaining();
+            scratch.put(0, data, data.position(), end);
+            if (parser.position() != 0) {
+                parser.rebase(0);
             }
-            parseAll(data, end);
+            parseAll(scratch, end);
             if (!closed && !stopParsing) {
-                keepRest(data, end);
+                keepRest(scratch, end);
             }
         } else {
             appendToTail(data);
@@ -172,7 +174,7 @@ final class HttpConnection {
             return;
         }
         int n = end - keep;
-        ByteBuffer t = worker.acquire(n);
+        ByteBuffer t = worker.acquireTail(n);
         t.put(0, data, keep, n);
         tail = t;
         tailEnd = n;
@@ -183,13 +185,13 @@ final class HttpConnection {
         int n = data.remaining();
         if (tail == null) {
             parser.rebase(0);
-            tail = worker.acquire(n);
+            tail = worker.acquireTail(n);
             tailEnd = 0;
         }
         if (tail.capacity() - tailEnd < n) {
-            ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(tailEnd + n, 2 * tail.capacity()));
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(tailEnd + n, 2 * tail.capacity()));
             bigger.put(0, tail, 0, tailEnd);
-            worker.release(tail);
+            worker.releaseTail(tail);
             tail = bigger;
         }
         tail.put(tailEnd, data, data.position(), n);
@@ -204,7 +206,7 @@ final class HttpConnection {
         }
         int keep = closed || stopParsing ? tailEnd : parser.retainFrom();
         if (keep >= tailEnd) {
-            worker.release(t);
+            worker.releaseTail(t);
             tail = null;
             tailEnd = 0;
             return;
@@ -578,7 +580,7 @@ final class HttpConnection {
     private void writeFixed(RouteTable.Fixed fixed, int f, boolean last) {
         int mode = connectionMode(f, last);
         PreEncodedResponse pre = fixed.byMode[mode];
-        long now = System.currentTimeMillis();
+        long now = worker.nowMillis;
         if ((f & F_HEAD) != 0) {
             pre.writeHeadTo(outFor(pre.headLength()), worker.date, now);
         } else {
@@ -960,7 +962,7 @@ final class HttpConnection {
             if (tail == null) {
                 // paused right after a body's last byte: the completion is still to be reported
                 parser.rebase(0);
-                tail = worker.acquire();
+                tail = worker.acquireTail(0);
                 tailEnd = 0;
             }
             parseAll(tail, tailEnd);
@@ -1026,7 +1028,7 @@ final class HttpConnection {
         // has read the response.
         lingering = true;
         if (tail != null) {
-            worker.release(tail);
+            worker.releaseTail(tail);
             tail = null;
             tailEnd = 0;
         }
@@ -1056,7 +1058,7 @@ final class HttpConnection {
         closed = true;
         worker.removed(this);
         if (tail != null) {
-            worker.release(tail);
+            worker.releaseTail(tail);
             tail = null;
         }
         if (out != null) {

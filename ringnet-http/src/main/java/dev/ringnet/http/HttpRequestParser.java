@@ -130,7 +130,10 @@ import java.util.Objects;
  * <h2>Cost</h2>
  *
  * Parsing allocates nothing once the header table has grown to the largest field count seen
- * (it starts at 32 entries): results are ints, error reasons are constants. The methods that
+ * (it starts at 8 entries): results are ints, error reasons are constants. A request head that
+ * arrived whole in a heap buffer is parsed in one pass over the backing array (several times
+ * faster than the byte-level state machine, which handles everything else and decides every
+ * error); servers copy each received chunk into a heap buffer for that reason. The methods that
  * return {@code String} ({@link #header(String)}, {@link #headerName(int)},
  * {@link #headerValue(int)}, {@link #target()}, {@link #methodName()}) allocate and are meant for
  * tests, logging and slow paths. A parser is not thread-safe; use one per connection.
@@ -366,6 +369,15 @@ public final class HttpRequestParser {
         this.buf = buf;
         int p = pos;
         int st = state;
+        if (st == ST_START && buf.hasArray()) {
+            int r = headInOnePass(buf, p, end);
+            if (r != RETRY_BY_STATE) {
+                return r;
+            }
+            int rs = requestStart;
+            startRequest(rs); // forget what the single pass recorded; the state machine redoes it
+            pos = p;
+        }
         outer:
         for (;;) {
             switch (st) {
@@ -823,6 +835,162 @@ public final class HttpRequestParser {
             return fail(400, R_CHUNK_EXT, p);
         }
         return suspend(p + 1, ST_CHUNK_LINE_LF);
+    }
+
+    /** {@link #headInOnePass} result: not handled there; parse with the state machine instead. */
+    private static final int RETRY_BY_STATE = -2;
+
+    /**
+     * The common case in one pass: a whole request head, already received, in a heap buffer,
+     * made only of the byte classes that need no decision. Reads the array directly and walks
+     * the head once, without the state machine's per-state dispatch and stores, using the same
+     * checks and recording the same offsets as the state machine; then returns what
+     * {@code parse} would ({@link #HEAD_COMPLETE}).
+     *
+     * <p>Anything else returns {@link #RETRY_BY_STATE} and the caller runs the state machine
+     * from the request's start, which decides: the head is incomplete or breaks a limit, a byte
+     * is not one the pass expects (empty lines before the request, obs-fold, a bare CR or LF,
+     * controls), the version is not {@code HTTP/1.x}, or a field fails its semantic check
+     * ({@link #onHeader}, {@link #finishHead}). So this pass accepts a subset of what the state
+     * machine accepts and never decides an error itself: every error comes from one place.
+     */
+    private int headInOnePass(ByteBuffer buffer, int start, int end) {
+        byte[] a = buffer.array();
+        int off = buffer.arrayOffset();
+        if (off + end > a.length) {
+            return RETRY_BY_STATE;
+        }
+        int lineEnd = off + Math.min(end, saturatedAdd(start, maxRequestLine));
+        int k = off + start;
+        // method
+        int m0 = k;
+        while (k < lineEnd && Ascii.isTchar(a[k])) {
+            k++;
+        }
+        if (k == m0 || k >= lineEnd || a[k] != SP) {
+            return RETRY_BY_STATE;
+        }
+        int mLen = k - m0;
+        // request-target
+        int t0 = ++k;
+        int flags = 0xFF;
+        int query = -1;
+        int colon = -1;
+        while (k < lineEnd) {
+            byte c = a[k];
+            int f = Ascii.flags(c);
+            if ((f & Ascii.TARGET) == 0) {
+                break;
+            }
+            if (c == '?') {
+                if (query < 0) {
+                    query = k;
+                }
+            } else if (c == ':' && colon < 0) {
+                colon = k;
+            }
+            flags &= f;
+            k++;
+        }
+        if (k == t0 || k >= lineEnd || a[k] != SP) {
+            return RETRY_BY_STATE;
+        }
+        int tLen = k - t0;
+        // HTTP-version: "HTTP/1." DIGIT, inside the request-line limit, then CRLF
+        int v0 = ++k;
+        if (v0 + 8 > lineEnd || v0 + 10 > off + end
+                || a[v0] != 'H' || a[v0 + 1] != 'T' || a[v0 + 2] != 'T' || a[v0 + 3] != 'P' || a[v0 + 4] != '/'
+                || a[v0 + 5] != '1' || a[v0 + 6] != '.' || !Ascii.isDigit(a[v0 + 7])
+                || a[v0 + 8] != CR || a[v0 + 9] != LF) {
+            return RETRY_BY_STATE;
+        }
+        methodStart = m0 - off;
+        methodLength = mLen;
+        method = mLen == 3 && a[m0] == 'G' && a[m0 + 1] == 'E' && a[m0 + 2] == 'T'
+                ? HttpMethod.GET : classifyMethod(buffer, m0 - off, mLen);
+        targetStart = t0 - off;
+        targetLength = tLen;
+        targetFlags = flags;
+        queryIndex = query < 0 ? -1 : query - off;
+        firstColon = colon < 0 ? -1 : colon - off;
+        if (!validTargetForm(buffer)) {
+            return RETRY_BY_STATE;
+        }
+        versionStart = v0 - off;
+        version = a[v0 + 7] == '0' ? VERSION_1_0 : VERSION_1_1;
+        k = v0 + 10;
+        lineLimit = saturatedAdd(start, maxRequestLine);
+        sectionLimit = saturatedAdd(k - off, maxSection);
+        int sectionEnd = off + Math.min(end, sectionLimit);
+        // field lines, up to the empty line
+        for (;;) {
+            if (k >= sectionEnd) {
+                return RETRY_BY_STATE;
+            }
+            byte c = a[k];
+            if (c == CR) {
+                if (k + 1 >= sectionEnd || a[k + 1] != LF) {
+                    return RETRY_BY_STATE;
+                }
+                k += 2;
+                break;
+            }
+            if (!Ascii.isTchar(c) || fieldCount >= maxFields) {
+                return RETRY_BY_STATE;
+            }
+            int n0 = k++;
+            while (k < sectionEnd && Ascii.isTchar(a[k])) {
+                k++;
+            }
+            if (k >= sectionEnd || a[k] != ':') {
+                return RETRY_BY_STATE;
+            }
+            int nLen = k - n0;
+            k++;
+            while (k < sectionEnd && (a[k] == SP || a[k] == HTAB)) {
+                k++;
+            }
+            int valueFrom = k;
+            int valueTo = k;
+            while (k < sectionEnd) {
+                byte v = a[k];
+                if (Ascii.isFieldVchar(v)) {
+                    valueTo = ++k;
+                } else if (v == SP || v == HTAB) {
+                    k++;
+                } else {
+                    break;
+                }
+            }
+            if (k + 1 >= sectionEnd || a[k] != CR || a[k + 1] != LF) {
+                return RETRY_BY_STATE;
+            }
+            k += 2;
+            nameStart = n0 - off;
+            nameLength = nLen;
+            valueStart = valueFrom - off;
+            valueEnd = valueTo - off;
+            int i = fieldCount;
+            storeField(i);
+            fieldCount = i + 1;
+            if (!onHeader(buffer, i)) {
+                return RETRY_BY_STATE;
+            }
+        }
+        headerCount = fieldCount;
+        if (!finishHead()) {
+            return RETRY_BY_STATE;
+        }
+        int st;
+        if (chunked) {
+            st = ST_CHUNK_SIZE_START;
+        } else if (contentLength > 0) {
+            bodyRemaining = contentLength;
+            st = ST_BODY;
+        } else {
+            st = ST_COMPLETE;
+        }
+        return emit(k - off, st, HEAD_COMPLETE);
     }
 
     /** Saves the cursor and state; returns {@link #NEED_MORE}. */

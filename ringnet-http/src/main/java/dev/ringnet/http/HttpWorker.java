@@ -145,6 +145,33 @@ final class HttpWorker {
         return size <= SEGMENT ? acquire() : ByteBuffer.allocateDirect(size);
     }
 
+    /** Wall clock read once per receive batch, for the Date of the responses it produces. */
+    long nowMillis = System.currentTimeMillis();
+    private ByteBuffer scratch = ByteBuffer.allocate(SEGMENT);
+    private final ArrayDeque<ByteBuffer> tailPool = new ArrayDeque<>();
+
+    ByteBuffer scratch(int size) {
+        if (scratch.capacity() < size) {
+            scratch = ByteBuffer.allocate(Math.max(size, 2 * scratch.capacity()));
+        }
+        return scratch;
+    }
+
+    ByteBuffer acquireTail(int size) {
+        if (size <= SEGMENT) {
+            ByteBuffer b = tailPool.poll();
+            return b != null ? b : ByteBuffer.allocate(SEGMENT);
+        }
+        return ByteBuffer.allocate(size);
+    }
+
+    void releaseTail(ByteBuffer b) {
+        if (b.capacity() == SEGMENT && tailPool.size() < MAX_POOLED) {
+            b.clear();
+            tailPool.push(b);
+        }
+    }
+
     /** Returns a buffer; only pool-sized direct ones are kept. */
     void release(ByteBuffer b) {
         if (b != null && b.isDirect() && b.capacity() == SEGMENT && pool.size() < MAX_POOLED) {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
  * Seeded random inputs. Whatever the bytes, the parser must not throw, must not loop (the feed
  * driver bounds the number of events per input byte), and must report the same outcome however
  * the input is split across reads and whether the buffer is heap or direct. Random valid
- * pipelines must parse to exactly what was generated.
+ * pipelines must parse to exactly what was generated. A whole head in a heap buffer takes the
+ * parser's single pass; byte by byte in a direct buffer, only the state machine runs: comparing
+ * the two checks that the pass accepts, records and rejects exactly what the state machine does.
  */
 class HttpRequestParserFuzzTest {
 
