@@ -72,6 +72,14 @@ public final class HttpBench {
               --retries N         repeats of a disturbed run (default 1)
               --quiet-wait S      before each server, wait up to S s for the two CPUs to be idle (default 20)
               --server-cpu N, --client-cpu N   (default 0 and 1)
+              --instructions      also count user-space instructions per request under valgrind's callgrind (off by
+                                  default and in --quick): ringnet-epoll, ringnet-nio, netty-epoll, netty-nio, jdk-vt and
+                                  c-epoll among --servers (io_uring servers: not measurable under valgrind 3.19), shapes
+                                  pipelined and plaintext, or those of --shapes among pipelined, plaintext, echo;
+                                  about 2 min per server for the two shapes (12 min for six)
+              --instructions-warmup S   uninstrumented warm-up per shape under valgrind (default 30; c-epoll at most 3)
+              --instructions-measure S  instrumented, measured load run per shape (default 10)
+              --valgrind PATH     valgrind (default valgrind; callgrind_control from the same directory)
               --c-epoll PATH      the compiled C server (default ringnet-bench/target/epoll_http; bin/bench builds it)
               --c-epoll-unavailable REASON     skip c-epoll, saying why (bin/bench: no gcc, or it failed)
               --out DIR           results directory (default bench-results/<date>)
@@ -84,7 +92,8 @@ public final class HttpBench {
     record Options(int rounds, List<String> servers, List<String> shapes, int connections, long warmupNanos,
                    long measureNanos, List<String> memory, double maxOthersPct, int retries, long quietWaitNanos,
                    int serverCpu, int clientCpu, Path out, String command, Path script, String wrk,
-                   Path cEpoll, String cEpollUnavailable) {}
+                   Path cEpoll, String cEpollUnavailable, boolean instructions, List<String> instrShapes,
+                   long instrWarmupNanos, long instrMeasureNanos, String valgrind) {}
 
     /**
      * One measured run: a wrk run of an HTTP shape, or an EchoLoadMain run of the echo shape (then
@@ -138,6 +147,8 @@ public final class HttpBench {
     private boolean pin;
     private int total;
     private String elapsed = "?";
+    private String instructionsElapsed = "?";
+    private String valgrindVersion = "?";
 
     private HttpBench(Options o, PrintStream out) {
         this.o = o;
@@ -164,7 +175,8 @@ public final class HttpBench {
     static Options parse(String[] argv) {
         Args a = Args.parse(argv, Set.of("--rounds", "--servers", "--shapes", "--connections", "--warmup", "--measure",
                 "--memory", "--max-others", "--retries", "--quiet-wait", "--server-cpu", "--client-cpu", "--out",
-                "--command", "--script", "--wrk", "--c-epoll", "--c-epoll-unavailable"), Set.of("--quick", "--help", "-h"));
+                "--command", "--script", "--wrk", "--c-epoll", "--c-epoll-unavailable", "--instructions-warmup",
+                "--instructions-measure", "--valgrind"), Set.of("--quick", "--help", "-h", "--instructions"));
         if (a.flag("--help") || a.flag("-h")) {
             return null;
         }
@@ -200,6 +212,11 @@ public final class HttpBench {
             }
         }
         String unavailable = a.string("--c-epoll-unavailable", "");
+        boolean instructions = a.flag("--instructions");
+        List<String> instrShapes = InstructionsPass.shapes(shapes, a.has("--shapes"));
+        if (instructions && instrShapes.isEmpty()) {
+            throw new Args.UsageException("--instructions measures the shapes pipelined, plaintext and echo; --shapes selects none of them");
+        }
         return new Options(a.integer("--rounds", quick ? 1 : 3, 1), servers, shapes, a.integer("--connections", 256, 1),
                 a.seconds("--warmup", quick ? 1 : 3, 0), a.seconds("--measure", quick ? 2 : 5, 0.5),
                 memory, maxOthers, a.integer("--retries", quick ? 0 : 1, 0),
@@ -209,7 +226,9 @@ public final class HttpBench {
                 a.string("--command", "HttpBench " + String.join(" ", argv)),
                 Path.of(a.string("--script", "scripts/pipeline.lua")), a.string("--wrk", "wrk"),
                 Path.of(a.string("--c-epoll", "ringnet-bench/target/epoll_http")),
-                unavailable.isBlank() ? null : unavailable);
+                unavailable.isBlank() ? null : unavailable, instructions, instrShapes,
+                a.seconds("--instructions-warmup", 30, 0), a.seconds("--instructions-measure", 10, 1),
+                a.string("--valgrind", "valgrind"));
     }
 
     int run() throws Exception {
@@ -246,6 +265,15 @@ public final class HttpBench {
                 index = runServer(runs, index, round, server);
             }
         }
+        List<InstructionsPass.Result> instructions = List.of();
+        if (o.instructions()) {
+            long t = System.nanoTime();
+            waitForQuiet();
+            InstructionsPass pass = new InstructionsPass(this, o, out, pin, clkTck);
+            instructions = pass.run(o.servers(), o.instrShapes(), skipped);
+            valgrindVersion = pass.valgrindVersion();
+            instructionsElapsed = minutes(System.nanoTime() - t);
+        }
         List<Memory> memory = new ArrayList<>();
         if (!memoryCounts.isEmpty()) {
             for (String server : o.servers()) {
@@ -260,16 +288,26 @@ public final class HttpBench {
         out.println();
         out.print(summaryTables(runs));
         out.print(cEpollRatioTable(runs));
+        if (o.instructions()) {
+            out.println();
+            out.print("Instructions per request (callgrind; user space only):\n\n"
+                    + InstructionsPass.table(instructions, o.servers(), o.instrShapes()));
+            out.println();
+        }
         elapsed = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - started) / 1e9);
-        String md = markdown(runs, memory);
+        String md = markdown(runs, memory, instructions);
         Files.writeString(o.out().resolve("report.md"), md);
-        Files.writeString(o.out().resolve("results.json"), Json.write(json(runs, memory)) + "\n");
+        Files.writeString(o.out().resolve("results.json"), Json.write(json(runs, memory, instructions)) + "\n");
         Files.writeString(o.out().resolve("chart.svg"), svg(runs));
         for (String n : notes) {
             out.println("note: " + n);
         }
+        if (o.instructions()) {
+            out.println("instructions pass took " + instructionsElapsed + "; callgrind dumps in " + o.out().resolve("callgrind"));
+        }
         out.println("took " + elapsed + "; wrote " + o.out().resolve("report.md") + ", results.json and chart.svg");
-        return runs.stream().filter(r -> !r.discarded()).allMatch(Run::ok) ? 0 : 1;
+        return runs.stream().filter(r -> !r.discarded()).allMatch(Run::ok)
+                && instructions.stream().allMatch(r -> r.failure() == null) ? 0 : 1;
     }
 
     // ---------------------------------------------------------------------------------------------- runs
@@ -334,10 +372,16 @@ public final class HttpBench {
 
     /** The command that starts {@code server}: its HTTP variant, or its echo variant. */
     List<String> serverCommand(String server, boolean echo) {
+        return serverCommand(server, echo, List.of());
+    }
+
+    /** The same, run by {@code wrapper} (valgrind and its options), which execs it: the pid stays the server's. */
+    List<String> serverCommand(String server, boolean echo, List<String> wrapper) {
         List<String> cmd = new ArrayList<>();
         if (pin) {
             cmd.addAll(List.of("taskset", "-c", Integer.toString(o.serverCpu())));  // execs: same pid
         }
+        cmd.addAll(wrapper);
         if (server.equals("c-epoll")) {
             cmd.addAll(List.of(o.cEpoll().toString(), "--port", "0", "--mode", echo ? "echo" : "http"));
             return cmd;
@@ -374,7 +418,7 @@ public final class HttpBench {
         return Integer.parseInt(ready.replaceFirst("^listening on \\S*:(\\d+) .*$", "$1"));
     }
 
-    private List<String> wrkCommand(String shape, int port, long nanos, boolean latency) {
+    List<String> wrkCommand(String shape, int port, long nanos, boolean latency) {
         List<String> cmd = new ArrayList<>();
         if (pin) {
             cmd.addAll(List.of("taskset", "-c", Integer.toString(o.clientCpu())));
@@ -395,6 +439,10 @@ public final class HttpBench {
     }
 
     private List<String> echoLoadCommand(int port) {
+        return echoLoadCommand(port, o.warmupNanos(), o.measureNanos());
+    }
+
+    List<String> echoLoadCommand(int port, long warmupNanos, long measureNanos) {
         List<String> cmd = new ArrayList<>();
         if (pin) {
             cmd.addAll(List.of("taskset", "-c", Integer.toString(o.clientCpu())));
@@ -403,7 +451,7 @@ public final class HttpBench {
         cmd.addAll(EchoBench.CHILD_JVM_OPTIONS);
         cmd.addAll(List.of("-cp", classPath, EchoLoadMain.class.getName(), "--port", Integer.toString(port),
                 "--connections", Integer.toString(o.connections()), "--payload", Integer.toString(ECHO_PAYLOAD),
-                "--warmup", Double.toString(o.warmupNanos() / 1e9), "--measure", Double.toString(o.measureNanos() / 1e9),
+                "--warmup", Double.toString(warmupNanos / 1e9), "--measure", Double.toString(measureNanos / 1e9),
                 "--backend", "auto"));
         return cmd;
     }
@@ -438,23 +486,12 @@ public final class HttpBench {
         if (exit != 0 || s0 == null || s1 == null) {
             return failed(index, round, server, shape, "wrk exit " + exit + (s1 == null ? ", server gone" : ""));
         }
-        Matcher req = Pattern.compile("(\\d+) requests in ([\\d.]+)(\\w+)").matcher(text);
         Matcher rps = Pattern.compile("Requests/sec:\\s+([\\d.]+)").matcher(text);
-        if (!req.find() || !rps.find()) {
+        long requests = wrkRequests(text);
+        if (requests < 0 || !rps.find()) {
             return failed(index, round, server, shape, "no wrk result: " + text.strip().replace('\n', ' '));
         }
-        long errors = 0;
-        Matcher sock = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(text);
-        if (sock.find()) {
-            for (int g = 1; g <= 4; g++) {
-                errors += Long.parseLong(sock.group(g));
-            }
-        }
-        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(text);
-        if (non2xx.find()) {
-            errors += Long.parseLong(non2xx.group(1));
-        }
-        long requests = Long.parseLong(req.group(1));
+        long errors = wrkErrors(text);
         Run r = new Run(index, round, server, shape, attempt, false, null, (t1 - t0) / 1e9, requests,
                 Double.parseDouble(rps.group(1)), latency(text, "50"), latency(text, "99"), errors,
                 s1.minus(s0), children1 - children0,
@@ -538,6 +575,28 @@ public final class HttpBench {
     private Path runLog(int index, int attempt, String server, String shape, String what) {
         return o.out().resolve("logs").resolve(String.format(Locale.ROOT, "run-%02d%s-%s-%s-%s", index,
                 attempt > 0 ? "." + attempt : "", server, shape, what));
+    }
+
+    /** The requests wrk completed ({@code N requests in T}), -1 without that line. */
+    static long wrkRequests(String text) {
+        Matcher req = Pattern.compile("(\\d+) requests in ([\\d.]+)(\\w+)").matcher(text);
+        return req.find() ? Long.parseLong(req.group(1)) : -1;
+    }
+
+    /** wrk's socket errors (connect, read, write, timeout) plus its non-2xx/3xx responses. */
+    static long wrkErrors(String text) {
+        long errors = 0;
+        Matcher sock = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(text);
+        if (sock.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(sock.group(g));
+            }
+        }
+        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(text);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        return errors;
     }
 
     /** wrk's latency percentile in µs, from its --latency distribution. */
@@ -982,7 +1041,8 @@ public final class HttpBench {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("date", ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString());
         env.put("command", o.command());
-        env.put("duration", elapsed + " (the runs and the memory pass, not the build)");
+        env.put("duration", elapsed + " (the runs" + (o.instructions() ? ", the instructions pass (" + instructionsElapsed + ")" : "")
+                + " and the memory pass, not the build)");
         env.put("JDK", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
         env.put("kernel", readFirst("/proc/sys/kernel/osrelease") + " " + System.getProperty("os.arch"));
         env.put("CPU", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs online");
@@ -1007,11 +1067,17 @@ public final class HttpBench {
         env.put("order", "round 1: " + o.servers() + ", reversed every other round; each server started once per round for"
                 + " the HTTP shapes (in turn), then its echo variant for the echo shape");
         env.put("counters", "server CPU time from /proc/PID/stat over the measured period (CLK_TCK " + clkTck
-                + "); hardware counters (instructions, cycles) are not available in this VM, so cost is CPU time");
+                + "); hardware counters (instructions, cycles) are not available in this VM, so cost is CPU time"
+                + (o.instructions() ? "; user-space instructions from callgrind (" + valgrindVersion + ") in a separate pass" : ""));
         if (fdLimit != null) {
             env.put("RLIMIT_NOFILE", "soft " + fdLimit.soft() + ", hard " + fdLimit.hard() + " (the orchestrator's; the servers inherit it)");
         }
         return env;
+    }
+
+    static String minutes(long nanos) {
+        long s = Math.round(nanos / 1e9);
+        return s < 60 ? s + " s" : String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
     }
 
     private static String readFirst(String path) {
@@ -1054,7 +1120,7 @@ public final class HttpBench {
 
     // ------------------------------------------------------------------------------------- output
 
-    private String markdown(List<Run> runs, List<Memory> memory) {
+    private String markdown(List<Run> runs, List<Memory> memory, List<InstructionsPass.Result> instructions) {
         StringBuilder sb = new StringBuilder("# Benchmark: ringnet vs Netty vs JDK virtual threads vs C epoll\n\n");
         Map<String, Object> env = environment();
         for (Map.Entry<String, Object> e : env.entrySet()) {
@@ -1082,6 +1148,9 @@ public final class HttpBench {
         if (!ratios.isEmpty()) {
             sb.append("## ringnet against Netty (ratio of medians)\n\n").append(ratios).append('\n');
         }
+        if (o.instructions()) {
+            sb.append(instructionsMarkdown(instructions));
+        }
         sb.append(memoryMarkdown(memory));
         sb.append("Chart: [chart.svg](chart.svg)\n\n## Every run\n\n| # | round | server | shape | status | req/s or rt/s | p50 µs | p99 µs | CPU µs/op | server CPU % | others % | errors |\n|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Run r : runs) {
@@ -1099,6 +1168,43 @@ public final class HttpBench {
             sb.append("\nNotes:\n\n");
             notes.forEach(n -> sb.append("- ").append(n).append('\n'));
         }
+        return sb.toString();
+    }
+
+    /** The instructions pass: what it counts, the table, then every thread's classification. */
+    String instructionsMarkdown(List<InstructionsPass.Result> instructions) {
+        StringBuilder sb = new StringBuilder("## Instructions per request (callgrind)\n\n");
+        sb.append(String.format(Locale.ROOT, "User-space instructions (Ir) counted by %s's callgrind, which simulates the CPU and so "
+                + "counts the same whatever else the machine does; **the kernel is not included** (valgrind sees user space "
+                + "only): the kernel µs/request of the timed runs above remain the kernel's measure. Each server ran alone under "
+                + "callgrind pinned to CPU %d, the load pinned to CPU %d; per shape: %.0f s of uninstrumented warm-up "
+                + "(c-epoll: %d s) in load runs of at most %d s, a wait for the server to go idle, instrumentation on, load "
+                + "not counted in runs of %d s until the JIT compiler threads are quiet (at most %d %% of a CPU) and the rate "
+                + "stops growing (at most %d s; \"settled\" below), counters zeroed, then one measured load run of %.0f s "
+                + "(connection set-up and close included), its requests (wrk's count; echo: round trips) dividing the counts. "
+                + "Under valgrind the server runs tens of times slower than the load, so it is always saturated: each read "
+                + "finds many requests, and per-request costs are those of large batches, also for the shapes that are not "
+                + "pipelined.%n%n",
+                valgrindVersion, o.serverCpu(), o.clientCpu(), o.instrWarmupNanos() / 1e9,
+                Math.min(InstructionsPass.C_WARMUP_MAX_SECONDS, (int) Math.ceil(o.instrWarmupNanos() / 1e9)),
+                InstructionsPass.WARMUP_RUN_MAX_SECONDS, InstructionsPass.SETTLE_SECONDS, InstructionsPass.SETTLE_COMPILER_MAX_PCT,
+                InstructionsPass.SETTLE_MAX_SECONDS, o.instrMeasureNanos() / 1e9));
+        sb.append(String.format(Locale.ROOT, "Each thread is counted apart (`--separate-threads=yes`) and classified: **request work** "
+                + "when at least %.0f %% of its instructions outside the C libraries (libc, ld.so) ran in code: JIT-compiled or "
+                + "interpreted Java (callgrind's `???` object), the JDK's and Netty's native libraries, the C server; **JVM "
+                + "housekeeping** otherwise: the compiler threads, the VM thread (serial GC, safepoint operations), the service "
+                + "threads, which run almost only libjvm.so. Housekeeping per request is mostly JIT compilation still going on "
+                + "and garbage collection; it is not steady-state cost, but GC is driven by the requests' allocation.%n%n",
+                Callgrind.REQUEST_WORK_MIN_CODE_SHARE * 100));
+        sb.append(InstructionsPass.table(instructions, o.servers(), o.instrShapes())).append('\n');
+        String threads = InstructionsPass.threadTable(instructions);
+        if (instructions.stream().anyMatch(InstructionsPass.Result::measured)) {
+            sb.append("<details><summary>Every thread that ran in the measured windows</summary>\n\n"
+                    + "Code % (Java code and the servers' native code), libjvm % and C libraries % are shares of the thread's "
+                    + "Ir. The dumps are in `callgrind/` (`callgrind_annotate callgrind/NAME.cg.PART-THREAD`).\n\n")
+                    .append(threads).append("\n</details>\n\n");
+        }
+        sb.append("Instructions pass: ").append(instructionsElapsed).append(".\n\n");
         return sb.toString();
     }
 
@@ -1160,7 +1266,7 @@ public final class HttpBench {
         return sb.toString();
     }
 
-    private Map<String, Object> json(List<Run> runs, List<Memory> memory) {
+    private Map<String, Object> json(List<Run> runs, List<Memory> memory, List<InstructionsPass.Result> instructions) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("benchmark", "http+echo");
         root.putAll(environment());
@@ -1252,6 +1358,22 @@ public final class HttpBench {
             mem.add(j);
         }
         root.put("memory_per_idle_connection", mem);
+        if (o.instructions()) {
+            Map<String, Object> ins = new LinkedHashMap<>();
+            ins.put("tool", valgrindVersion + " callgrind " + String.join(" ", InstructionsPass.CALLGRIND_OPTIONS));
+            ins.put("counts", "user-space instructions (Ir) only; kernel not included");
+            ins.put("shapes", o.instrShapes());
+            ins.put("warmup_s", o.instrWarmupNanos() / 1e9);
+            ins.put("c_epoll_warmup_s", Math.min(InstructionsPass.C_WARMUP_MAX_SECONDS, o.instrWarmupNanos() / 1e9));
+            ins.put("settle", "instrumented load runs of " + InstructionsPass.SETTLE_SECONDS + " s, at least 2, until the JIT compiler "
+                    + "threads used at most " + InstructionsPass.SETTLE_COMPILER_MAX_PCT + " % of a CPU in the last one and its rate "
+                    + "grew by less than " + InstructionsPass.SETTLE_RATE_GROWTH_PCT + " %; at most " + InstructionsPass.SETTLE_MAX_SECONDS + " s");
+            ins.put("measure_s", o.instrMeasureNanos() / 1e9);
+            ins.put("request_work_min_code_share", Callgrind.REQUEST_WORK_MIN_CODE_SHARE);
+            ins.put("duration", instructionsElapsed);
+            ins.put("results", InstructionsPass.json(instructions));
+            root.put("instructions", ins);
+        }
         List<Object> list = new ArrayList<>();
         for (Run r : runs) {
             Map<String, Object> j = new LinkedHashMap<>();
