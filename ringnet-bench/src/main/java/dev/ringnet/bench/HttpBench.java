@@ -1179,8 +1179,8 @@ public final class HttpBench {
                 + "only): the kernel µs/request of the timed runs above remain the kernel's measure. Each server ran alone under "
                 + "callgrind pinned to CPU %d, the load pinned to CPU %d; per shape: %.0f s of uninstrumented warm-up "
                 + "(c-epoll: %d s) in load runs of at most %d s, a wait for the server to go idle, instrumentation on, load "
-                + "not counted in runs of %d s until the JIT compiler threads are quiet (at most %d %% of a CPU) and the rate "
-                + "stops growing (at most %d s; \"settled\" below), counters zeroed, then one measured load run of %.0f s "
+                + "not counted in runs of %d s, at least two, until the JIT compiler threads are quiet (at most %d %% of a CPU "
+                + "in the last run; at most %d s: \"settled\" below), counters zeroed, then one measured load run of %.0f s "
                 + "(connection set-up and close included), its requests (wrk's count; echo: round trips) dividing the counts. "
                 + "Under valgrind the server runs tens of times slower than the load, so it is always saturated: each read "
                 + "finds many requests, and per-request costs are those of large batches, also for the shapes that are not "
@@ -1366,8 +1366,8 @@ public final class HttpBench {
             ins.put("warmup_s", o.instrWarmupNanos() / 1e9);
             ins.put("c_epoll_warmup_s", Math.min(InstructionsPass.C_WARMUP_MAX_SECONDS, o.instrWarmupNanos() / 1e9));
             ins.put("settle", "instrumented load runs of " + InstructionsPass.SETTLE_SECONDS + " s, at least 2, until the JIT compiler "
-                    + "threads used at most " + InstructionsPass.SETTLE_COMPILER_MAX_PCT + " % of a CPU in the last one and its rate "
-                    + "grew by less than " + InstructionsPass.SETTLE_RATE_GROWTH_PCT + " %; at most " + InstructionsPass.SETTLE_MAX_SECONDS + " s");
+                    + "threads used at most " + InstructionsPass.SETTLE_COMPILER_MAX_PCT + " % of a CPU in the last one; at most "
+                    + InstructionsPass.SETTLE_MAX_SECONDS + " s");
             ins.put("measure_s", o.instrMeasureNanos() / 1e9);
             ins.put("request_work_min_code_share", Callgrind.REQUEST_WORK_MIN_CODE_SHARE);
             ins.put("duration", instructionsElapsed);
