@@ -148,7 +148,7 @@ public final class HttpBench {
     private int total;
     private String elapsed = "?";
     private String instructionsElapsed = "?";
-    private String valgrindVersion = "?";
+    private String valgrindVersion = "valgrind (not available)";
 
     private HttpBench(Options o, PrintStream out) {
         this.o = o;
@@ -303,7 +303,8 @@ public final class HttpBench {
             out.println("note: " + n);
         }
         if (o.instructions()) {
-            out.println("instructions pass took " + instructionsElapsed + "; callgrind dumps in " + o.out().resolve("callgrind"));
+            out.println("instructions pass took " + instructionsElapsed + (Files.isDirectory(o.out().resolve("callgrind"))
+                    ? "; callgrind dumps in " + o.out().resolve("callgrind") : ""));
         }
         out.println("took " + elapsed + "; wrote " + o.out().resolve("report.md") + ", results.json and chart.svg");
         return runs.stream().filter(r -> !r.discarded()).allMatch(Run::ok)
@@ -1174,7 +1175,7 @@ public final class HttpBench {
     /** The instructions pass: what it counts, the table, then every thread's classification. */
     String instructionsMarkdown(List<InstructionsPass.Result> instructions) {
         StringBuilder sb = new StringBuilder("## Instructions per request (callgrind)\n\n");
-        sb.append(String.format(Locale.ROOT, "User-space instructions (Ir) counted by %s's callgrind, which simulates the CPU and so "
+        sb.append(String.format(Locale.ROOT, "User-space instructions (Ir) counted by callgrind (%s), which simulates the CPU and so "
                 + "counts the same whatever else the machine does; **the kernel is not included** (valgrind sees user space "
                 + "only): the kernel µs/request of the timed runs above remain the kernel's measure. Each server ran alone under "
                 + "callgrind pinned to CPU %d, the load pinned to CPU %d; per shape: %.0f s of uninstrumented warm-up "

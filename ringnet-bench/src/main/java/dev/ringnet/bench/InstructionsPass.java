@@ -103,7 +103,7 @@ final class InstructionsPass {
     private final boolean pin;
     private final long clkTck;
     private final Path dir;
-    private String valgrindVersion = "?";
+    private String valgrindVersion = "valgrind (not available)";
     private int total;
     /** The server/shape pair in progress, 1-based, for the progress lines. */
     private int current;
@@ -155,11 +155,15 @@ final class InstructionsPass {
             }
         }
         total = (int) servers.stream().filter(s -> !why.containsKey(s)).count() * shapes.size();
-        out.printf(Locale.ROOT, "[instructions] %d server/shape pairs under %s (callgrind), servers pinned to CPU %d, load to CPU %d; "
-                        + "warm-up %.0f s (c-epoll %d s), settle %d-%d s, measured %.0f s each%n", total,
-                valgrindVersion, o.serverCpu(), o.clientCpu(), o.instrWarmupNanos() / 1e9,
-                Math.min(C_WARMUP_MAX_SECONDS, (int) Math.ceil(o.instrWarmupNanos() / 1e9)), 2 * SETTLE_SECONDS,
-                SETTLE_MAX_SECONDS, o.instrMeasureNanos() / 1e9);
+        if (missing != null) {
+            out.println("[instructions] skipped: " + missing);
+        } else {
+            out.printf(Locale.ROOT, "[instructions] %d server/shape pairs under %s (callgrind), servers pinned to CPU %d, load to "
+                            + "CPU %d; warm-up %.0f s (c-epoll %d s), settle %d-%d s, measured %.0f s each%n", total,
+                    valgrindVersion, o.serverCpu(), o.clientCpu(), o.instrWarmupNanos() / 1e9,
+                    Math.min(C_WARMUP_MAX_SECONDS, (int) Math.ceil(o.instrWarmupNanos() / 1e9)), 2 * SETTLE_SECONDS,
+                    SETTLE_MAX_SECONDS, o.instrMeasureNanos() / 1e9);
+        }
         for (String server : servers) {
             if (why.containsKey(server)) {
                 out.println("[instructions] " + server + ": " + why.get(server));
