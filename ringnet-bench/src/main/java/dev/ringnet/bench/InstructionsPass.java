@@ -217,6 +217,7 @@ final class InstructionsPass {
             wrapper.add(o.valgrind());
             wrapper.addAll(CALLGRIND_OPTIONS);
             wrapper.add("--callgrind-out-file=" + base.toAbsolutePath());
+            wrapper.add(vgdbPrefix());
             Path log = o.out().resolve("logs").resolve("instructions-" + tag + "-server.log");
             dumps = 0;
             current++;
@@ -273,6 +274,7 @@ final class InstructionsPass {
                 // are already written.
                 p.destroyForcibly();
                 p.waitFor(30, TimeUnit.SECONDS);
+                removeVgdbPipes(p.pid());
             }
         }
         return results;
@@ -465,6 +467,7 @@ final class InstructionsPass {
     private String control(long pid, String... args) throws InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(callgrindControl());
+        cmd.add(vgdbPrefix());
         cmd.addAll(List.of(args));
         cmd.add(Long.toString(pid));
         String text = output(cmd, 60);
@@ -495,6 +498,24 @@ final class InstructionsPass {
             return text.toString();
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * Where valgrind creates the FIFOs through which callgrind_control talks to it: with the dumps,
+     * not in /tmp, since a killed valgrind leaves them behind ({@link #removeVgdbPipes} removes them).
+     */
+    private String vgdbPrefix() {
+        return "--vgdb-prefix=" + dir.toAbsolutePath().resolve("vgdb-pipe");
+    }
+
+    private void removeVgdbPipes(long pid) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.toAbsolutePath(), "vgdb-pipe-*-" + pid + "-*")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // left behind: harmless FIFOs
         }
     }
 
