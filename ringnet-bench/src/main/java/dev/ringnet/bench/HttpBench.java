@@ -78,6 +78,8 @@ public final class HttpBench {
                                   pipelined and plaintext, or those of --shapes among pipelined, plaintext, echo;
                                   about 2 min per server for the two shapes (12 min for six)
               --instructions-warmup S   uninstrumented warm-up per shape under valgrind (default 30; c-epoll at most 3)
+              --instructions-settle-max S   instrumented load before the measured run, in 5 s runs until the JIT
+                                  compiler threads are quiet, at most S (default 30, at least 10)
               --instructions-measure S  instrumented, measured load run per shape (default 10)
               --valgrind PATH     valgrind (default valgrind; callgrind_control from the same directory)
               --c-epoll PATH      the compiled C server (default ringnet-bench/target/epoll_http; bin/bench builds it)
@@ -93,7 +95,7 @@ public final class HttpBench {
                    long measureNanos, List<String> memory, double maxOthersPct, int retries, long quietWaitNanos,
                    int serverCpu, int clientCpu, Path out, String command, Path script, String wrk,
                    Path cEpoll, String cEpollUnavailable, boolean instructions, List<String> instrShapes,
-                   long instrWarmupNanos, long instrMeasureNanos, String valgrind) {}
+                   long instrWarmupNanos, long instrSettleMaxNanos, long instrMeasureNanos, String valgrind) {}
 
     /**
      * One measured run: a wrk run of an HTTP shape, or an EchoLoadMain run of the echo shape (then
@@ -176,7 +178,7 @@ public final class HttpBench {
         Args a = Args.parse(argv, Set.of("--rounds", "--servers", "--shapes", "--connections", "--warmup", "--measure",
                 "--memory", "--max-others", "--retries", "--quiet-wait", "--server-cpu", "--client-cpu", "--out",
                 "--command", "--script", "--wrk", "--c-epoll", "--c-epoll-unavailable", "--instructions-warmup",
-                "--instructions-measure", "--valgrind"), Set.of("--quick", "--help", "-h", "--instructions"));
+                "--instructions-settle-max", "--instructions-measure", "--valgrind"), Set.of("--quick", "--help", "-h", "--instructions"));
         if (a.flag("--help") || a.flag("-h")) {
             return null;
         }
@@ -227,7 +229,9 @@ public final class HttpBench {
                 Path.of(a.string("--script", "scripts/pipeline.lua")), a.string("--wrk", "wrk"),
                 Path.of(a.string("--c-epoll", "ringnet-bench/target/epoll_http")),
                 unavailable.isBlank() ? null : unavailable, instructions, instrShapes,
-                a.seconds("--instructions-warmup", 30, 0), a.seconds("--instructions-measure", 10, 1),
+                a.seconds("--instructions-warmup", 30, 0),
+                a.seconds("--instructions-settle-max", InstructionsPass.SETTLE_MAX_SECONDS, 2 * InstructionsPass.SETTLE_SECONDS),
+                a.seconds("--instructions-measure", 10, 1),
                 a.string("--valgrind", "valgrind"));
     }
 
@@ -1189,7 +1193,7 @@ public final class HttpBench {
                 valgrindVersion, o.serverCpu(), o.clientCpu(), o.instrWarmupNanos() / 1e9,
                 Math.min(InstructionsPass.C_WARMUP_MAX_SECONDS, (int) Math.ceil(o.instrWarmupNanos() / 1e9)),
                 InstructionsPass.WARMUP_RUN_MAX_SECONDS, InstructionsPass.SETTLE_SECONDS, InstructionsPass.SETTLE_COMPILER_MAX_PCT,
-                InstructionsPass.SETTLE_MAX_SECONDS, o.instrMeasureNanos() / 1e9));
+                Math.round(o.instrSettleMaxNanos() / 1e9), o.instrMeasureNanos() / 1e9));
         sb.append(String.format(Locale.ROOT, "Each thread is counted apart (`--separate-threads=yes`) and classified: **request work** "
                 + "when at least %.0f %% of its instructions outside the C libraries (libc, ld.so) ran in code: JIT-compiled or "
                 + "interpreted Java (callgrind's `???` object), the JDK's and Netty's native libraries, the C server; **JVM "
@@ -1368,7 +1372,7 @@ public final class HttpBench {
             ins.put("c_epoll_warmup_s", Math.min(InstructionsPass.C_WARMUP_MAX_SECONDS, o.instrWarmupNanos() / 1e9));
             ins.put("settle", "instrumented load runs of " + InstructionsPass.SETTLE_SECONDS + " s, at least 2, until the JIT compiler "
                     + "threads used at most " + InstructionsPass.SETTLE_COMPILER_MAX_PCT + " % of a CPU in the last one; at most "
-                    + InstructionsPass.SETTLE_MAX_SECONDS + " s");
+                    + Math.round(o.instrSettleMaxNanos() / 1e9) + " s");
             ins.put("measure_s", o.instrMeasureNanos() / 1e9);
             ins.put("request_work_min_code_share", Callgrind.REQUEST_WORK_MIN_CODE_SHARE);
             ins.put("duration", instructionsElapsed);

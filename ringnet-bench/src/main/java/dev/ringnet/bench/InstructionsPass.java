@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *       finish their queue;</li>
  *   <li>instrumentation on, load not counted in runs of {@value #SETTLE_SECONDS} s, at least two, until the JIT
  *       compiler threads used at most {@value #SETTLE_COMPILER_MAX_PCT} % of a CPU in the last run, at most
- *       {@value #SETTLE_MAX_SECONDS} s: callgrind translates all
+ *       {@code --instructions-settle-max} seconds (default {@value #SETTLE_MAX_SECONDS}): callgrind translates all
  *       code again with instrumentation, which at first starves the server, and the server, now far slower than its
  *       load, takes paths the warm-up rarely took (a read holding many requests), which the JIT compiles then;</li>
  *   <li>counters zeroed, then one measured load run ({@code --instructions-measure} seconds: a whole
@@ -49,6 +49,7 @@ final class InstructionsPass {
     static final int C_WARMUP_MAX_SECONDS = 3;
     static final int IDLE_WAIT_MAX_SECONDS = 30;
     static final int SETTLE_SECONDS = 5;
+    /** The default of {@code --instructions-settle-max}. */
     static final int SETTLE_MAX_SECONDS = 30;
     static final int SETTLE_COMPILER_MAX_PCT = 5;
     static final int START_TIMEOUT_SECONDS = 120;
@@ -162,7 +163,7 @@ final class InstructionsPass {
                             + "CPU %d; warm-up %.0f s (c-epoll %d s), settle %d-%d s, measured %.0f s each%n", total,
                     valgrindVersion, o.serverCpu(), o.clientCpu(), o.instrWarmupNanos() / 1e9,
                     Math.min(C_WARMUP_MAX_SECONDS, (int) Math.ceil(o.instrWarmupNanos() / 1e9)), 2 * SETTLE_SECONDS,
-                    SETTLE_MAX_SECONDS, o.instrMeasureNanos() / 1e9);
+                    settleRuns() * SETTLE_SECONDS, o.instrMeasureNanos() / 1e9);
         }
         for (String server : servers) {
             if (why.containsKey(server)) {
@@ -311,7 +312,7 @@ final class InstructionsPass {
                 IDLE_WAIT_MAX_SECONDS)) + "; instrumentation on, settling");
         int settleSeconds = 0;
         boolean settled = false;
-        for (int i = 1; i <= SETTLE_MAX_SECONDS / SETTLE_SECONDS && !settled; i++) {
+        for (int i = 1; i <= settleRuns() && !settled; i++) {
             long c0 = compilerTicks(pid);
             long t0 = System.nanoTime();
             Load s = load(server, shape, port, TimeUnit.SECONDS.toNanos(SETTLE_SECONDS), "settle" + i);
@@ -323,7 +324,7 @@ final class InstructionsPass {
             settled = i >= 2 && compilers <= SETTLE_COMPILER_MAX_PCT;
             step(server, shape, String.format(Locale.ROOT, "settling %d s instrumented: %,.0f %s/s, JIT compilers %.0f %% of a CPU%s",
                     i * SETTLE_SECONDS, s.rate(), unit(shape), compilers, settled ? "; settled"
-                            : i == SETTLE_MAX_SECONDS / SETTLE_SECONDS ? "; measuring anyway" : ""));
+                            : i == settleRuns() ? "; measuring anyway" : ""));
         }
         String zero = control(pid, "-z");
         if (zero != null) {
@@ -499,6 +500,11 @@ final class InstructionsPass {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** Settling runs at most: {@code --instructions-settle-max} in runs of {@value #SETTLE_SECONDS} s, at least two. */
+    int settleRuns() {
+        return (int) Math.max(2, Math.round(o.instrSettleMaxNanos() / 1e9 / SETTLE_SECONDS));
     }
 
     /**

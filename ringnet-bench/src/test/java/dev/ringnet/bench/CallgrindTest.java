@@ -208,13 +208,17 @@ class CallgrindTest {
         assertThat(o.instrShapes()).containsExactly("pipelined", "plaintext");          // not json, not echo, by default
         assertThat(o.instrWarmupNanos()).isEqualTo(30_000_000_000L);
         assertThat(o.instrMeasureNanos()).isEqualTo(10_000_000_000L);
+        assertThat(o.instrSettleMaxNanos()).isEqualTo(30_000_000_000L);
         assertThat(o.valgrind()).isEqualTo("valgrind");
         o = HttpBench.parse(new String[] {"--instructions", "--shapes", "echo,json,pipelined", "--instructions-warmup", "40",
-                "--instructions-measure", "5", "--valgrind", "/opt/valgrind/bin/valgrind"});
+                "--instructions-measure", "5", "--instructions-settle-max", "60", "--valgrind", "/opt/valgrind/bin/valgrind"});
         assertThat(o.instrShapes()).containsExactly("echo", "pipelined");
         assertThat(o.instrWarmupNanos()).isEqualTo(40_000_000_000L);
         assertThat(o.instrMeasureNanos()).isEqualTo(5_000_000_000L);
+        assertThat(o.instrSettleMaxNanos()).isEqualTo(60_000_000_000L);
         assertThat(List.of(o.valgrind())).containsExactly("/opt/valgrind/bin/valgrind");
+        assertThatThrownBy(() -> HttpBench.parse(new String[] {"--instructions", "--instructions-settle-max", "5"}))
+                .isInstanceOf(Args.UsageException.class);
         assertThatThrownBy(() -> HttpBench.parse(new String[] {"--instructions", "--shapes", "json"}))
                 .isInstanceOf(Args.UsageException.class).hasMessageContaining("--shapes selects none");
         assertThat(HttpBench.parse(new String[] {"--shapes", "json"}).instructions()).isFalse();
