@@ -76,7 +76,7 @@ public final class HttpBench {
                                   default and in --quick): ringnet-epoll, ringnet-nio, netty-epoll, netty-nio, jdk-vt and
                                   c-epoll among --servers (io_uring servers: not measurable under valgrind 3.19), shapes
                                   pipelined and plaintext, or those of --shapes among pipelined, plaintext, echo;
-                                  about 2 min per server for the two shapes (12 min for six)
+                                  2-3 min per JVM server for the two shapes (about 14 min for six)
               --instructions-warmup S   uninstrumented warm-up per shape under valgrind (default 30; c-epoll at most 3)
               --instructions-settle-max S   instrumented load before the measured run, in 5 s runs until the JIT
                                   compiler threads are quiet, at most S (default 30, at least 10)
