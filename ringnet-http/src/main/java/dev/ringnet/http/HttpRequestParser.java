@@ -6,7 +6,10 @@ import static dev.ringnet.http.internal.Ascii.LF;
 import static dev.ringnet.http.internal.Ascii.SP;
 
 import dev.ringnet.http.internal.Ascii;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -953,6 +956,11 @@ public final class HttpRequestParser {
             int valueFrom = k;
             int valueTo = k;
             while (k < sectionEnd) {
+                if (k + 8 <= sectionEnd && allVisible((long) LONGS.get(a, k))) {
+                    k += 8; // eight visible bytes at once: the bulk of long values
+                    valueTo = k;
+                    continue;
+                }
                 byte v = a[k];
                 if (Ascii.isFieldVchar(v)) {
                     valueTo = ++k;
@@ -991,6 +999,24 @@ public final class HttpRequestParser {
             st = ST_COMPLETE;
         }
         return emit(k - off, st, HEAD_COMPLETE);
+    }
+
+    /** Eight bytes of a heap array at any index, in one read. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /**
+     * True if all eight bytes of {@code w} are field-vchars: {@code 0x21..0x7E} or obs-text
+     * ({@code >= 0x80}); false if any is a control, SP or DEL. Borrow-based byte tests (a byte
+     * below {@code n} borrows from its high bit): exact about whether any byte matches, which is
+     * all this needs.
+     */
+    private static boolean allVisible(long w) {
+        long belowBang = (w - 0x21 * ONES) & ~w;
+        long x = w ^ (0x7F * ONES);
+        long del = (x - ONES) & ~x;
+        return ((belowBang | del) & HIGH_BITS) == 0;
     }
 
     /** Saves the cursor and state; returns {@link #NEED_MORE}. */
