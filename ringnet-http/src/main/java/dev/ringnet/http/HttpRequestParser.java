@@ -666,15 +666,7 @@ public final class HttpRequestParser {
                         pos = p;
                         return ERROR;
                     }
-                    if (chunked) {
-                        st = ST_CHUNK_SIZE_START;
-                    } else if (contentLength > 0) {
-                        bodyRemaining = contentLength;
-                        st = ST_BODY;
-                    } else {
-                        st = ST_COMPLETE;
-                    }
-                    return emit(p, st, HEAD_COMPLETE);
+                    return headComplete(p);
                 }
                 case ST_BODY, ST_CHUNK_DATA -> {
                     if (p >= end) {
@@ -989,6 +981,11 @@ public final class HttpRequestParser {
         if (!finishHead()) {
             return RETRY_BY_STATE;
         }
+        return headComplete(k - off);
+    }
+
+    /** After a complete, valid head ending at {@code p}: the state its framing leads to; {@link #HEAD_COMPLETE}. */
+    private int headComplete(int p) {
         int st;
         if (chunked) {
             st = ST_CHUNK_SIZE_START;
@@ -998,7 +995,7 @@ public final class HttpRequestParser {
         } else {
             st = ST_COMPLETE;
         }
-        return emit(k - off, st, HEAD_COMPLETE);
+        return emit(p, st, HEAD_COMPLETE);
     }
 
     /** Eight bytes of a heap array at any index, in one read. */
