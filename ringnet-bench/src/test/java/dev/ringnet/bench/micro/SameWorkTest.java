@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each benchmark does the same work on every implementation it compares: one invocation of each
@@ -79,9 +80,27 @@ class SameWorkTest {
         }
     }
 
-    @Test
-    void ringnetAdapterFailsOnABadRequestRatherThanCountingIt() {
-        Requests bad = Requests.open("ringnet", "GET /plaintext HTTP/1.1\r\n\r\n"); // HTTP/1.1 without Host
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ringnet", "ringnet-direct"})
+    void ringnetAdapterFailsOnABadRequestRatherThanCountingIt(String impl) {
+        Requests bad = Requests.open(impl, "GET /plaintext HTTP/1.1\r\n\r\n"); // HTTP/1.1 without Host
         assertThatThrownBy(bad::parseAll).hasMessageContaining("400");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ringnet", "ringnet-direct"})
+    void ringnetAdapterFailsOnAnIncompleteRequestRatherThanIgnoringIt(String impl) {
+        Requests cut = Requests.open(impl, Requests.PLAINTEXT + "GET /plaintext HTTP/1.1\r\nHo");
+        assertThatThrownBy(cut::parseAll).hasMessageContaining("incomplete");
+    }
+
+    @Test
+    void ringnetParsesAHeapBufferAsTheServerDoesAndRingnetDirectADirectOne() {
+        // the parser's single pass only runs over heap buffers (HttpRequestParser.parse)
+        Requests.Ringnet heap = (Requests.Ringnet) Requests.open("ringnet", Requests.PLAINTEXT);
+        assertThat(heap.parsed().hasArray()).isTrue();
+        assertThat(heap.received.isDirect()).isTrue(); // copied from a direct buffer, as lent by the loop
+        Requests.Ringnet direct = (Requests.Ringnet) Requests.open("ringnet-direct", Requests.PLAINTEXT);
+        assertThat(direct.parsed().isDirect()).isTrue();
     }
 }
