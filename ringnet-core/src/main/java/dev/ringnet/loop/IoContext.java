@@ -14,12 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -69,6 +67,12 @@ public final class IoContext implements Executor, AutoCloseable {
     private static final int TIMER_BUDGET = 4096;
     /** Remote tasks run per iteration at most, for the same reason. */
     private static final int REMOTE_BUDGET = 4096;
+    /**
+     * Local tasks run per pass at most, beyond those queued when the pass began: tasks posted by
+     * tasks run in the same pass (no loop iteration, so no backend poll, between a task and the
+     * one it posts) until this many have run, and then I/O gets its turn.
+     */
+    private static final int LOCAL_BUDGET = 1024;
 
     private static final VarHandle SLEEPING;
 
@@ -86,7 +90,7 @@ public final class IoContext implements Executor, AutoCloseable {
     private final Backend backend;
     private final TimerQueue timers;
     private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
-    private final Queue<Runnable> remoteTasks = new ConcurrentLinkedQueue<>();
+    private final RemoteTaskQueue remoteTasks = new RemoteTaskQueue();
     private final CountDownLatch exited = new CountDownLatch(1);
 
     @SuppressWarnings("unused") // accessed through SLEEPING
@@ -231,7 +235,8 @@ public final class IoContext implements Executor, AutoCloseable {
         } else if (!timers.isEmpty()) {
             wait = Math.min(wait, Math.max(0, timers.nextDeadline() - System.nanoTime()));
         }
-        if (wait > 0) {
+        boolean announced = wait > 0;
+        if (announced) {
             // Announce the nap, then look again: a poster either sees the flag or we see its task.
             SLEEPING.setVolatile(this, true);
             if (!remoteTasks.isEmpty() || stopped) {
@@ -243,7 +248,9 @@ public final class IoContext implements Executor, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("backend " + backend.name() + " failed to poll", e);
         } finally {
-            SLEEPING.setVolatile(this, false);
+            if (announced) {
+                SLEEPING.setVolatile(this, false); // a busy loop never announced: no fence to pay
+            }
         }
         if (!timers.isEmpty()) {
             ran += timers.expire(System.nanoTime(), TIMER_BUDGET);
@@ -251,34 +258,47 @@ public final class IoContext implements Executor, AutoCloseable {
         return ran + runTasks();
     }
 
+    /**
+     * Runs the local tasks (those queued now, and those they post, up to {@link #LOCAL_BUDGET}),
+     * then up to {@link #REMOTE_BUDGET} remote ones. The clock is read once per task: each task's
+     * end is the next one's start.
+     */
     private int runTasks() {
         int ran = 0;
-        for (int n = localTasks.size(); n > 0; n--) {
-            runTask(localTasks.poll());
-            ran++;
+        long mark = 0;
+        int budget = Math.max(localTasks.size(), LOCAL_BUDGET);
+        for (Runnable task; ran < budget && (task = localTasks.poll()) != null; ran++) {
+            if (ran == 0) {
+                mark = System.nanoTime();
+            }
+            mark = runTask(task, mark);
         }
         for (int n = 0; n < REMOTE_BUDGET; n++) {
             Runnable task = remoteTasks.poll();
             if (task == null) {
                 break;
             }
-            runTask(task);
-            ran++;
+            if (ran++ == 0) {
+                mark = System.nanoTime();
+            }
+            mark = runTask(task, mark);
         }
         return ran;
     }
 
-    private static void runTask(Runnable task) {
-        long start = System.nanoTime();
+    /** Runs {@code task}, which started at {@code start}; returns when it ended. */
+    private static long runTask(Runnable task, long start) {
         try {
             task.run();
         } catch (Throwable t) {
             Logs.log(LOG, System.Logger.Level.WARNING, "task threw; the loop carries on", t);
         }
-        long took = System.nanoTime() - start;
-        if (took > STALL_WARN_NANOS) {
-            warnStall(task, took);
+        long end = System.nanoTime();
+        if (end - start > STALL_WARN_NANOS) {
+            warnStall(task, end - start);
+            return System.nanoTime(); // reporting took time too (the first log can take long): not the next task's
         }
+        return end;
     }
 
     /** A task (or a loop-affine task's run between two parks) longer than this is logged as a stall. */
@@ -358,7 +378,7 @@ public final class IoContext implements Executor, AutoCloseable {
         if (inEventLoop()) {
             localTasks.add(task);
         } else {
-            remoteTasks.add(task);
+            remoteTasks.offer(task);
             if ((boolean) SLEEPING.getVolatile(this) && SLEEPING.compareAndSet(this, true, false)) {
                 backend.wakeup();
             }

@@ -1056,6 +1056,35 @@ class BackendConformanceTest {
 
     @BackendTest
     @org.junit.jupiter.api.Timeout(30)
+    void aTaskThatRepostsItselfForeverStarvesNeitherIoNorTimersNorOtherThreadsPosts(BackendInfo info) throws Exception {
+        IoContext ctx = started(info);
+        AtomicBoolean spinning = new AtomicBoolean(true);
+        Runnable[] spin = new Runnable[1];
+        spin[0] = () -> {
+            if (spinning.get()) {
+                ctx.post(spin[0]); // from the loop thread: runs in the same pass, within the local budget
+            }
+        };
+        ctx.post(spin[0]);
+        try {
+            CountDownLatch timer = new CountDownLatch(1);
+            ctx.schedule(Duration.ofMillis(5), timer::countDown);
+            CountDownLatch remote = new CountDownLatch(1);
+            ctx.post(remote::countDown);
+            assertThat(remote.await(WAIT_SECONDS, SECONDS)).as("a post from another thread ran").isTrue();
+            assertThat(timer.await(WAIT_SECONDS, SECONDS)).as("a timer fired").isTrue();
+            Pair p = pair(ctx); // connect + accept complete only if the loop still polls for I/O
+            assertThat(get(p.server().sendAllAsync(ByteBuffer.wrap(new byte[] {42})))).isEqualTo(1);
+            ByteBuffer in = ByteBuffer.allocate(1);
+            assertThat(get(p.client().recvAsync(in))).isEqualTo(1);
+            assertThat(in.get(0)).isEqualTo((byte) 42);
+        } finally {
+            spinning.set(false);
+        }
+    }
+
+    @BackendTest
+    @org.junit.jupiter.api.Timeout(30)
     void postFromTheLoopThreadRunsWithoutAWakeup(BackendInfo info) throws Exception {
         IoContext ctx = started(info);
         int links = 10_000;
