@@ -152,7 +152,7 @@ public final class HttpBench {
     private String instructionsElapsed = "?";
     private String valgrindVersion = "valgrind (not available)";
 
-    private HttpBench(Options o, PrintStream out) {
+    HttpBench(Options o, PrintStream out) {
         this.o = o;
         this.out = out;
     }
@@ -794,13 +794,16 @@ public final class HttpBench {
         if (ringnet.isEmpty() || netty.isEmpty()) {
             return "";
         }
-        StringBuilder sb = new StringBuilder("| shape | ringnet | vs | CPU µs/req ratio (target ≤ 0.70) | req/s ratio (target ≥ 1.00) |\n|---|---|---|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| shape | ringnet | vs | CPU µs/req ratio (target ≤ 0.70) | per round | "
+                + "req/s ratio (target ≥ 1.00) | per round |\n|---|---|---|---:|---:|---:|---:|\n");
         for (String shape : o.shapes()) {
             for (String r : ringnet) {
                 for (String n : netty) {
                     sb.append("| ").append(shapeLabel(shape)).append(" | ").append(r).append(" | ").append(n).append(" | ")
                             .append(ratio(summary(runs, r, shape, this::cpuUsPerRequest), summary(runs, n, shape, this::cpuUsPerRequest)))
+                            .append(" | ").append(show(pairedRatio(runs, r, n, shape, this::cpuUsPerRequest), "%.2f"))
                             .append(" | ").append(ratio(summary(runs, r, shape, Run::rps), summary(runs, n, shape, Run::rps)))
+                            .append(" | ").append(show(pairedRatio(runs, r, n, shape, Run::rps), "%.2f"))
                             .append(" |\n");
                 }
             }
@@ -808,12 +811,41 @@ public final class HttpBench {
         return sb.toString();
     }
 
+    /**
+     * Server {@code a}'s figure over {@code b}'s within each round, where the two ran minutes apart
+     * rather than up to an hour: median (min–max) over the rounds that kept a run of both. The
+     * machine's speed drifts by up to 2x over a full run; a ratio inside one round cancels most of
+     * that drift, which a ratio of medians over all rounds does not.
+     */
+    double[] pairedRatio(List<Run> runs, String a, String b, String shape, ToDoubleFunction<Run> f) {
+        List<Double> ratios = new ArrayList<>();
+        for (int round = 1; round <= o.rounds(); round++) {
+            Run ra = roundRun(runs, a, shape, round);
+            Run rb = roundRun(runs, b, shape, round);
+            if (ra != null && rb != null) {
+                ratios.add(f.applyAsDouble(ra) / f.applyAsDouble(rb));
+            }
+        }
+        return spread(ratios);
+    }
+
+    /** The run of {@code server} kept for the summary in {@code round} (its last attempt), or null. */
+    private Run roundRun(List<Run> runs, String server, String shape, int round) {
+        List<Run> mine = summaryRuns(runs, server, shape).stream().filter(r -> r.round() == round).toList();
+        return mine.isEmpty() ? null : mine.get(mine.size() - 1);
+    }
+
+    private static final String PER_ROUND_NOTE = "*Per round*: the ratio between the two servers' runs within each "
+            + "round (minutes apart, while the machine's speed drifts by up to 2x over a full run), median (min–max) over "
+            + "the rounds; the steadier of the two figures when the runs are noisy.\n\n";
+
     private static String ratio(double[] a, double[] b) {
         return a == null || b == null ? "–" : String.format(Locale.ROOT, "%.2f", a[0] / b[0]);
     }
 
     /** The issue's C target: ringnet's cheapest backend in each shape against c-epoll, ratio of medians. */
-    record CRatio(String shape, String ringnet, double ringnetCpu, double cCpu, double cpuRatio, double rpsRatio) {}
+    record CRatio(String shape, String ringnet, double ringnetCpu, double cCpu, double cpuRatio, double rpsRatio,
+                  double[] pairedCpuRatio) {}
 
     List<CRatio> cEpollRatios(List<Run> runs) {
         List<CRatio> list = new ArrayList<>();
@@ -831,7 +863,8 @@ public final class HttpBench {
             }
             double[] r = summary(runs, best, shape, this::cpuUsPerRequest);
             double[] rr = summary(runs, best, shape, Run::rps);
-            list.add(new CRatio(shape, best, r[0], c[0], r[0] / c[0], rr == null || cr == null ? Double.NaN : rr[0] / cr[0]));
+            list.add(new CRatio(shape, best, r[0], c[0], r[0] / c[0], rr == null || cr == null ? Double.NaN : rr[0] / cr[0],
+                    pairedRatio(runs, best, "c-epoll", shape, this::cpuUsPerRequest)));
         }
         return list;
     }
@@ -842,11 +875,11 @@ public final class HttpBench {
             return "";
         }
         StringBuilder sb = new StringBuilder("| shape | ringnet (lowest CPU) | ringnet CPU µs/op | c-epoll CPU µs/op "
-                + "| CPU ratio ringnet / c-epoll | target | throughput ratio ringnet / c-epoll |\n|---|---|---:|---:|---:|---|---:|\n");
+                + "| CPU ratio ringnet / c-epoll | per round | target | throughput ratio ringnet / c-epoll |\n|---|---|---:|---:|---:|---:|---|---:|\n");
         for (CRatio c : ratios) {
             boolean target = c.shape().equals("pipelined");
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %.2f |%n", shapeLabel(c.shape()),
-                    c.ringnet(), c.ringnetCpu(), c.cCpu(), c.cpuRatio(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %s | %s | %.2f |%n", shapeLabel(c.shape()),
+                    c.ringnet(), c.ringnetCpu(), c.cCpu(), c.cpuRatio(), show(c.pairedCpuRatio(), "%.2f"),
                     target ? "≤ 1.50: " + (c.cpuRatio() <= 1.5 ? "met" : "missed") : "(information)", c.rpsRatio()));
         }
         return sb.toString();
@@ -1144,14 +1177,15 @@ public final class HttpBench {
         if (!cRatios.isEmpty()) {
             sb.append("## ringnet against the C epoll server (ratio of medians)\n\nringnet's backend with the lowest "
                     + "server CPU per request (round trip) in each shape, against c-epoll. Issue 5's target: within 1.5x "
-                    + "of c-epoll's cost on pipelined plaintext; the other shapes are for information.\n\n").append(cRatios).append('\n');
+                    + "of c-epoll's cost on pipelined plaintext; the other shapes are for information. ")
+                    .append(PER_ROUND_NOTE).append(cRatios).append('\n');
         } else if (skipped.containsKey("c-epoll")) {
             sb.append("## ringnet against the C epoll server\n\nNot available: c-epoll skipped: ").append(skipped.get("c-epoll"))
                     .append(".\n\n");
         }
         String ratios = ratioTable(runs);
         if (!ratios.isEmpty()) {
-            sb.append("## ringnet against Netty (ratio of medians)\n\n").append(ratios).append('\n');
+            sb.append("## ringnet against Netty (ratio of medians)\n\n").append(PER_ROUND_NOTE).append(ratios).append('\n');
         }
         if (o.instructions()) {
             sb.append(instructionsMarkdown(instructions));
@@ -1336,6 +1370,11 @@ public final class HttpBench {
             j.put("c_epoll_cpu_us_per_op", c.cCpu());
             j.put("cpu_ratio", c.cpuRatio());
             j.put("throughput_ratio", c.rpsRatio());
+            if (c.pairedCpuRatio() != null) {
+                j.put("cpu_ratio_per_round_median", c.pairedCpuRatio()[0]);
+                j.put("cpu_ratio_per_round_min", c.pairedCpuRatio()[1]);
+                j.put("cpu_ratio_per_round_max", c.pairedCpuRatio()[2]);
+            }
             if (c.shape().equals("pipelined")) {
                 j.put("target_cpu_ratio_max", 1.5);
                 j.put("target_met", c.cpuRatio() <= 1.5);

@@ -75,6 +75,32 @@ class HttpBenchTest {
     }
 
     @Test
+    void perRoundRatiosCancelADriftThatRatiosOfMediansDoNot() {
+        HttpBench.Options o = HttpBench.parse(new String[] {"--servers", "ringnet-epoll,netty-epoll", "--shapes", "plaintext",
+                "--rounds", "3"});
+        HttpBench bench = new HttpBench(o, System.out);
+        // The machine slows down over the run: both servers' figures move, b's rounds hit the slow spells.
+        double[] a = {100, 200, 400};
+        double[] b = {200, 800, 800};
+        java.util.List<HttpBench.Run> runs = new java.util.ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            runs.add(run(round, "ringnet-epoll", a[round - 1]));
+            runs.add(run(round, "netty-epoll", b[round - 1]));
+        }
+        runs.add(new HttpBench.Run(7, 3, "netty-epoll", "plaintext", 0, true, null, 1, 1, 1e9, 0, 0, 0,
+                null, 0, null, null)); // a discarded attempt: never paired
+        double[] perRound = bench.pairedRatio(runs, "ringnet-epoll", "netty-epoll", "plaintext", HttpBench.Run::rps);
+        assertThat(perRound).containsExactly(0.5, 0.25, 0.5); // median, min, max of 0.5, 0.25, 0.5
+        double[] none = bench.pairedRatio(runs, "ringnet-epoll", "jdk-vt", "plaintext", HttpBench.Run::rps);
+        assertThat(none).isNull();
+    }
+
+    private static HttpBench.Run run(int round, String server, double rps) {
+        return new HttpBench.Run(round * 2, round, server, "plaintext", 0, false, null, 1, (long) rps, rps, 0, 0, 0,
+                null, 0, null, null);
+    }
+
+    @Test
     void readsWrkLatencyPercentilesInMicroseconds() {
         String wrk = """
                   Latency Distribution
