@@ -1197,7 +1197,10 @@ public final class HttpBench {
                     r.round(), r.server(), r.shape(), !r.ok() ? "failed: " + r.failure() : r.discarded() ? "discarded"
                             : disturbed(r) ? "disturbed" : "ok"));
             if (r.ok()) {
-                sb.append(String.format(Locale.ROOT, " %,.0f | %.0f | %.0f | %.2f | %.0f | %.0f | %d |%n", r.rps(), r.p50us(), r.p99us(),
+                boolean batches = r.shape().equals("pipelined"); // wrk times a batch of 16, not a request
+                sb.append(String.format(Locale.ROOT, " %,.0f | %s | %s | %.2f | %.0f | %.0f | %d |%n", r.rps(),
+                        batches ? "–" : String.format(Locale.ROOT, "%.0f", r.p50us()),
+                        batches ? "–" : String.format(Locale.ROOT, "%.0f", r.p99us()),
                         cpuUsPerRequest(r), serverCpuPct(r), others(r), r.errors()));
             } else {
                 sb.append(" | | | | | | |\n");
