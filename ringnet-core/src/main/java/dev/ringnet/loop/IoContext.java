@@ -1,6 +1,7 @@
 package dev.ringnet.loop;
 
 import dev.ringnet.internal.Logs;
+import dev.ringnet.internal.MpscQueue;
 import dev.ringnet.backend.Backend;
 import dev.ringnet.backend.OpTable;
 import dev.ringnet.time.Timeout;
@@ -90,7 +91,9 @@ public final class IoContext implements Executor, AutoCloseable {
     private final Backend backend;
     private final TimerQueue timers;
     private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
-    private final RemoteTaskQueue remoteTasks = new RemoteTaskQueue();
+    private final MpscQueue<Runnable> remoteTasks = new MpscQueue<>();
+    /** Timers scheduled or cancelled on other threads, for the loop to {@linkplain TimerQueue#reconcile reconcile}. */
+    private final MpscQueue<Timeout> remoteTimers = new MpscQueue<>();
     private final CountDownLatch exited = new CountDownLatch(1);
 
     @SuppressWarnings("unused") // accessed through SLEEPING
@@ -103,7 +106,7 @@ public final class IoContext implements Executor, AutoCloseable {
     private IoContext(String backendName) throws IOException {
         owner.set(Thread.currentThread());
         ops = new OpTable(this, owner::get);
-        timers = new TimerQueue(this, this::inEventLoop);
+        timers = new TimerQueue(this::handOverTimer, this::inEventLoop);
         backend = Backends.create(backendName, ops);
         ops.attach(backend, timers);
     }
@@ -229,6 +232,7 @@ public final class IoContext implements Executor, AutoCloseable {
 
     private int iterate(long timeoutNanos) {
         int ran = runTasks();
+        reconcileRemoteTimers();
         long wait = timeoutNanos < 0 ? MAX_WAIT_NANOS : timeoutNanos;
         if (ran > 0 || !localTasks.isEmpty()) {
             wait = 0;
@@ -239,7 +243,7 @@ public final class IoContext implements Executor, AutoCloseable {
         if (announced) {
             // Announce the nap, then look again: a poster either sees the flag or we see its task.
             SLEEPING.setVolatile(this, true);
-            if (!remoteTasks.isEmpty() || stopped) {
+            if (!remoteTasks.isEmpty() || !remoteTimers.isEmpty() || stopped) {
                 wait = 0;
             }
         }
@@ -252,10 +256,31 @@ public final class IoContext implements Executor, AutoCloseable {
                 SLEEPING.setVolatile(this, false); // a busy loop never announced: no fence to pay
             }
         }
+        reconcileRemoteTimers();
         if (!timers.isEmpty()) {
             ran += timers.expire(System.nanoTime(), TIMER_BUDGET);
         }
         return ran + runTasks();
+    }
+
+    /** Inserts the timers other threads scheduled, and takes out those they cancelled. */
+    private void reconcileRemoteTimers() {
+        for (Timeout t = remoteTimers.poll(); t != null; t = remoteTimers.poll()) {
+            timers.reconcile(t);
+        }
+    }
+
+    /** A timer scheduled or cancelled on another thread: queued for the loop, which is woken if it sleeps. */
+    private void handOverTimer(Timeout t) {
+        remoteTimers.offer(t);
+        wakeIfSleeping();
+    }
+
+    /** After queueing something from another thread: wakes the loop if it is (about to be) blocked. */
+    private void wakeIfSleeping() {
+        if ((boolean) SLEEPING.getVolatile(this) && SLEEPING.compareAndSet(this, true, false)) {
+            backend.wakeup();
+        }
     }
 
     /**
@@ -359,7 +384,7 @@ public final class IoContext implements Executor, AutoCloseable {
      * elsewhere; counting the cross-thread queue is linear in its length.
      */
     public int pendingCount() {
-        return ops.inFlight() + timers.size() + localTasks.size() + remoteTasks.size();
+        return ops.inFlight() + timers.size() + localTasks.size() + remoteTasks.size() + remoteTimers.size();
     }
 
     // ------------------------------------------------------------------ tasks
@@ -379,9 +404,7 @@ public final class IoContext implements Executor, AutoCloseable {
             localTasks.add(task);
         } else {
             remoteTasks.offer(task);
-            if ((boolean) SLEEPING.getVolatile(this) && SLEEPING.compareAndSet(this, true, false)) {
-                backend.wakeup();
-            }
+            wakeIfSleeping();
         }
     }
 
@@ -525,8 +548,11 @@ public final class IoContext implements Executor, AutoCloseable {
         if (inEventLoop()) {
             return timers.schedule(deadline, task);
         }
+        if (closed) {
+            throw new RejectedExecutionException("IoContext is closed");
+        }
         Timeout t = timers.newTimeout(deadline, task);
-        post(() -> timers.add(t));
+        handOverTimer(t);
         return t;
     }
 
@@ -706,6 +732,7 @@ public final class IoContext implements Executor, AutoCloseable {
         owner.set(Thread.currentThread());
         try {
             runTasks();
+            reconcileRemoteTimers(); // timers scheduled elsewhere are cancelled below like the others
             timers.cancelAll(task -> {
                 if (task instanceof Wakeup sleeper) {
                     sleeper.abandon();

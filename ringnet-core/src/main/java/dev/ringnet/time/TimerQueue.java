@@ -4,18 +4,19 @@ import dev.ringnet.internal.Logs;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The event loop's pending timers: a min-heap ordered by deadline, then by insertion order.
  *
  * <p><b>Thread confinement.</b> A queue belongs to one loop thread. Every method here must be
  * called on that thread; the queue does no locking. The only operation that may come from other
- * threads is {@link Timeout#cancel()}, which hands the heap removal to the loop through the
- * executor given to the constructor. To schedule from another thread, create the handle with
- * {@link #newTimeout} (which touches no queue state) and have the loop {@link #add} it.
+ * threads is {@link Timeout#cancel()}, which hands the handle to the loop through the consumer
+ * given to the constructor; the loop then {@linkplain #reconcile reconciles} it (takes it out of
+ * the heap). To schedule from another thread, create the handle with {@link #newTimeout} (which
+ * touches no queue state), hand it to the loop the same way, and have the loop {@link #reconcile}
+ * (or {@link #add}) it. Handing over a handle allocates nothing here.
  *
  * <p><b>Ordering.</b> Timers fire in ascending deadline order; timers with equal deadlines fire
  * in the order they entered the queue. Deadlines are absolute values on the
@@ -23,8 +24,7 @@ import java.util.function.BooleanSupplier;
  * {@code now + delay} at {@link Long#MAX_VALUE} rather than let it wrap.
  *
  * <p><b>Cost.</b> Insert, cancel and expire of one timer are O(log n) and allocate nothing
- * besides the {@link Timeout} itself and, rarely, a doubled array; cancelling from another
- * thread additionally allocates the removal task it posts. The array never shrinks.
+ * besides the {@link Timeout} itself and, rarely, a doubled array. The array never shrinks.
  */
 public final class TimerQueue {
 
@@ -45,7 +45,7 @@ public final class TimerQueue {
     private static final int INITIAL_CAPACITY = 16;
     private static final int ARITY_SHIFT = 2; // 4 children per node
 
-    private final Executor loopExecutor;
+    private final Consumer<Timeout> handOver;
     private final BooleanSupplier inLoop;
 
     private Timeout[] heap = new Timeout[INITIAL_CAPACITY];
@@ -55,12 +55,12 @@ public final class TimerQueue {
     /**
      * Creates an empty queue owned by one loop thread.
      *
-     * @param loopExecutor runs tasks on the loop thread; used to remove timers cancelled from
-     *     other threads
+     * @param handOver takes a handle cancelled on another thread to the loop thread, which then
+     *     calls {@link #reconcile} with it; called on the cancelling thread, it must not block
      * @param inLoop tells whether the calling thread is the loop thread
      */
-    public TimerQueue(Executor loopExecutor, BooleanSupplier inLoop) {
-        this.loopExecutor = Objects.requireNonNull(loopExecutor, "loopExecutor");
+    public TimerQueue(Consumer<Timeout> handOver, BooleanSupplier inLoop) {
+        this.handOver = Objects.requireNonNull(handOver, "handOver");
         this.inLoop = Objects.requireNonNull(inLoop, "inLoop");
     }
 
@@ -210,13 +210,32 @@ public final class TimerQueue {
         return inLoop.getAsBoolean();
     }
 
-    /** Called by {@link Timeout#cancel()} off the loop: removes {@code t} on the loop thread. */
+    /**
+     * Called by {@link Timeout#cancel()} off the loop: hands {@code t} to the loop, which removes it.
+     * Until then the node stays in the heap, cancelled, and is skipped.
+     */
     void removeLater(Timeout t) {
-        try {
-            loopExecutor.execute(() -> remove(t));
-        } catch (RejectedExecutionException e) {
-            // The loop is shutting down. The node is already cancelled, so it can never run;
-            // it stays in the heap only until the loop drops its queue.
+        handOver.accept(t);
+    }
+
+    /**
+     * Brings a handle another thread scheduled or cancelled in line with its state: inserts it if
+     * it is pending and not in the heap yet, takes it out if it was cancelled while in the heap,
+     * and otherwise does nothing, so a handle handed over twice (scheduled, then cancelled) is
+     * fine. Loop thread only.
+     *
+     * @throws IllegalArgumentException if the handle belongs to another queue
+     */
+    public void reconcile(Timeout t) {
+        if (t.queue != this) {
+            throw new IllegalArgumentException("timeout belongs to another queue");
+        }
+        if (t.heapIndex >= 0) {
+            if (!t.isPending()) {
+                remove(t);
+            }
+        } else if (t.isPending()) {
+            insert(t);
         }
     }
 

@@ -891,6 +891,27 @@ class BackendConformanceTest {
 
     @BackendTest
     @org.junit.jupiter.api.Timeout(30)
+    void timersFromAnotherThreadWakeALoopAsleepOnAFarTimerAndCancelFromThereToo(BackendInfo info) throws Exception {
+        IoContext ctx = started(info);
+        ctx.schedule(Duration.ofHours(1), () -> { }); // the loop blocks for up to an hour
+        assertThat(onLoop(ctx, ctx::pendingCount)).isEqualTo(1); // and it has seen that timer
+        CountDownLatch near = new CountDownLatch(1);
+        AtomicInteger cancelledRan = new AtomicInteger();
+        Timeout cancelled = ctx.schedule(Duration.ofMillis(1), cancelledRan::incrementAndGet);
+        assertThat(cancelled.cancel()).isTrue(); // from this thread, before the loop has seen it
+        Timeout later = ctx.schedule(Duration.ofMillis(30), cancelledRan::incrementAndGet);
+        ctx.schedule(Duration.ofMillis(5), near::countDown);
+        assertThat(near.await(WAIT_SECONDS, SECONDS)).as("a 5 ms timer scheduled from another thread fired").isTrue();
+        assertThat(later.cancel()).isTrue(); // from this thread, while it is in the loop's heap
+        CountDownLatch after = new CountDownLatch(1);
+        ctx.schedule(Duration.ofMillis(60), after::countDown);
+        assertThat(after.await(WAIT_SECONDS, SECONDS)).isTrue();
+        assertThat(cancelledRan.get()).as("cancelled timers ran").isZero();
+        assertThat(onLoop(ctx, ctx::pendingCount)).as("only the far timer is left").isEqualTo(1);
+    }
+
+    @BackendTest
+    @org.junit.jupiter.api.Timeout(30)
     void sleepAndSleepUntilParkATaskForTheirTime(BackendInfo info) throws Exception {
         IoContext ctx = started(info);
         Task<Long> sleeper = ctx.spawn(() -> {

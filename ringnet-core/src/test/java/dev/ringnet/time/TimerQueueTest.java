@@ -12,14 +12,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class TimerQueueTest {
 
-    /** The test thread plays the loop; nothing may be posted to it. */
+    /** The test thread plays the loop; nothing may be handed over to it. */
     private static TimerQueue loopQueue() {
-        Executor refuse = r -> fail("nothing should be posted to the loop");
+        Consumer<Timeout> refuse = t -> fail("nothing should be handed over to the loop");
         return new TimerQueue(refuse, () -> true);
     }
 
@@ -266,10 +266,36 @@ class TimerQueueTest {
     }
 
     @Test
-    void cancelAllCancelsEveryPendingTimer() {
-        List<Runnable> posted = new ArrayList<>();
+    void reconcileInsertsHandedOverTimersOnceAndDropsCancelledOnes() {
+        List<Timeout> handedOver = new ArrayList<>();
         boolean[] onLoop = {true};
-        TimerQueue q = new TimerQueue(posted::add, () -> onLoop[0]);
+        TimerQueue q = new TimerQueue(handedOver::add, () -> onLoop[0]);
+        List<Object> fired = new ArrayList<>();
+        Timeout kept = q.newTimeout(2, () -> fired.add("kept"));
+        Timeout dropped = q.newTimeout(1, () -> fired.add("dropped"));
+        Timeout removed = q.newTimeout(3, () -> fired.add("removed"));
+        q.reconcile(kept);
+        q.reconcile(kept); // handed over twice: still one node
+        q.reconcile(removed);
+        onLoop[0] = false;
+        assertThat(dropped.cancel()).isTrue(); // before the loop saw it: handed over again, never inserted
+        assertThat(removed.cancel()).isTrue(); // in the heap: taken out when reconciled
+        onLoop[0] = true;
+        assertThat(handedOver).containsExactly(dropped, removed);
+        q.reconcile(dropped);
+        assertThat(q.size()).isEqualTo(2);
+        handedOver.forEach(q::reconcile);
+        assertThat(q.size()).isEqualTo(1);
+        assertThat(q.expire(10, Integer.MAX_VALUE)).isEqualTo(1);
+        assertThat(fired).containsExactly("kept");
+        assertThatThrownBy(() -> loopQueue().reconcile(kept)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void cancelAllCancelsEveryPendingTimer() {
+        List<Timeout> handedOver = new ArrayList<>();
+        boolean[] onLoop = {true};
+        TimerQueue q = new TimerQueue(handedOver::add, () -> onLoop[0]);
         List<Object> fired = new ArrayList<>();
         List<Timeout> all = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -284,7 +310,7 @@ class TimerQueueTest {
         assertThat(q.isEmpty()).isTrue();
         assertThat(all).allMatch(Timeout::isCancelled);
         assertThat(all).noneMatch(Timeout::cancel);
-        posted.forEach(Runnable::run); // the late removal finds nothing
+        handedOver.forEach(q::reconcile); // the late removal finds nothing
         assertThat(q.expire(Long.MAX_VALUE, Integer.MAX_VALUE)).isZero();
         assertThat(fired).isEmpty();
 
@@ -296,8 +322,8 @@ class TimerQueueTest {
     @Test
     void cancelFromAnotherThreadRemovesOnTheLoop() throws InterruptedException {
         Thread loop = Thread.currentThread();
-        ConcurrentLinkedQueue<Runnable> posted = new ConcurrentLinkedQueue<>();
-        TimerQueue q = new TimerQueue(posted::add, () -> Thread.currentThread() == loop);
+        ConcurrentLinkedQueue<Timeout> handedOver = new ConcurrentLinkedQueue<>();
+        TimerQueue q = new TimerQueue(handedOver::add, () -> Thread.currentThread() == loop);
         List<Object> fired = new ArrayList<>();
         Timeout head = schedule(q, 1, fired, "head");
         Timeout middle = schedule(q, 2, fired, "middle");
@@ -312,13 +338,13 @@ class TimerQueueTest {
         other.join();
 
         assertThat(results).containsExactly(true, false, true);
-        assertThat(posted).hasSize(2);
+        assertThat(handedOver).hasSize(2);
         assertThat(middle.isCancelled()).isTrue();
         // Nothing removed yet, but the cancelled head no longer counts as the next deadline.
         assertThat(q.size()).isEqualTo(3);
         assertThat(q.nextDeadline()).isEqualTo(3);
 
-        posted.forEach(Runnable::run);
+        handedOver.forEach(q::reconcile);
 
         assertThat(q.size()).isEqualTo(1);
         q.expire(Long.MAX_VALUE, Integer.MAX_VALUE);
@@ -328,10 +354,10 @@ class TimerQueueTest {
     @Test
     void cancelledElsewhereButNotYetRemovedIsSkippedByExpire() throws InterruptedException {
         Thread loop = Thread.currentThread();
-        List<Runnable> posted = new ArrayList<>();
-        TimerQueue q = new TimerQueue(r -> {
-            synchronized (posted) {
-                posted.add(r);
+        List<Timeout> handedOver = new ArrayList<>();
+        TimerQueue q = new TimerQueue(t -> {
+            synchronized (handedOver) {
+                handedOver.add(t);
             }
         }, () -> Thread.currentThread() == loop);
         List<Object> fired = new ArrayList<>();
@@ -343,8 +369,8 @@ class TimerQueueTest {
 
         assertThat(q.expire(1, Integer.MAX_VALUE)).isEqualTo(1);
         assertThat(fired).containsExactly("b");
-        synchronized (posted) {
-            posted.forEach(Runnable::run);
+        synchronized (handedOver) {
+            handedOver.forEach(q::reconcile);
         }
         assertThat(q.isEmpty()).isTrue();
     }
@@ -378,9 +404,9 @@ class TimerQueueTest {
     @org.junit.jupiter.api.Timeout(30)
     void randomOperationsMatchAnOrderedModel() {
         SplittableRandom rnd = new SplittableRandom(20240917L);
-        List<Runnable> posted = new ArrayList<>();
+        List<Timeout> handedOver = new ArrayList<>();
         boolean[] onLoop = {true};
-        TimerQueue q = new TimerQueue(posted::add, () -> onLoop[0]);
+        TimerQueue q = new TimerQueue(handedOver::add, () -> onLoop[0]);
 
         TreeMap<Key, Timeout> model = new TreeMap<>(Key.ORDER);
         Map<Timeout, Key> keyOf = new IdentityHashMap<>();
@@ -416,8 +442,8 @@ class TimerQueueTest {
                 Timeout t = done.get(rnd.nextInt(done.size()));
                 assertThat(t.cancel()).isFalse();
             } else if (r < 88) {
-                posted.forEach(Runnable::run);
-                posted.clear();
+                handedOver.forEach(q::reconcile);
+                handedOver.clear();
                 assertThat(q.size()).isEqualTo(model.size());
             } else {
                 now += rnd.nextInt(60);
@@ -450,7 +476,7 @@ class TimerQueueTest {
             }
         }
 
-        posted.forEach(Runnable::run);
+        handedOver.forEach(q::reconcile);
         assertThat(q.size()).isEqualTo(model.size());
         fired.clear();
         q.expire(Long.MAX_VALUE, Integer.MAX_VALUE);

@@ -1,4 +1,4 @@
-package dev.ringnet.loop;
+package dev.ringnet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-class RemoteTaskQueueTest {
+class MpscQueueTest {
 
     /** A task that knows who posted it and in what order. */
     record Tagged(int producer, int seq) implements Runnable {
@@ -19,10 +19,10 @@ class RemoteTaskQueueTest {
 
     @Test
     void oneProducerGetsItsTasksBackInOrderAcrossChunkBoundaries() {
-        RemoteTaskQueue q = new RemoteTaskQueue();
+        MpscQueue<Runnable> q = new MpscQueue<Runnable>();
         assertThat(q.isEmpty()).isTrue();
         assertThat(q.poll()).isNull();
-        int n = 3 * RemoteTaskQueue.CHUNK + 7;
+        int n = 3 * MpscQueue.CHUNK + 7;
         for (int round = 0; round < 2; round++) { // the second round starts mid-chunk, on reused indexes' chunks
             for (int i = 0; i < n; i++) {
                 q.offer(new Tagged(0, i));
@@ -41,10 +41,10 @@ class RemoteTaskQueueTest {
 
     @Test
     void interleavedOffersAndPollsAtEveryOffsetOfAChunk() {
-        RemoteTaskQueue q = new RemoteTaskQueue();
+        MpscQueue<Runnable> q = new MpscQueue<Runnable>();
         int seq = 0;
         int expected = 0;
-        for (int step = 0; step < 4 * RemoteTaskQueue.CHUNK; step++) {
+        for (int step = 0; step < 4 * MpscQueue.CHUNK; step++) {
             for (int k = 0; k < step % 5; k++) {
                 q.offer(new Tagged(0, seq++));
             }
@@ -66,7 +66,7 @@ class RemoteTaskQueueTest {
     @Test
     @Timeout(60)
     void fourProducersAgainstOneConsumerLoseNothingAndKeepEachProducersOrder() throws Exception {
-        RemoteTaskQueue q = new RemoteTaskQueue();
+        MpscQueue<Runnable> q = new MpscQueue<Runnable>();
         int producers = 4;
         int perProducer = 300_000;
         CountDownLatch go = new CountDownLatch(1);

@@ -1,16 +1,17 @@
-package dev.ringnet.loop;
+package dev.ringnet.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The tasks posted to a loop from other threads: many producers, one consumer (the loop thread),
- * unbounded, first in first out per producer, no allocation per task.
+ * What other threads hand to a loop (posted tasks, timers scheduled or cancelled off the loop):
+ * many producers, one consumer (the loop thread), unbounded, first in first out per producer, no
+ * allocation per element.
  *
- * <p>A producer claims an index with one atomic add on {@code producerIndex} and publishes its task
+ * <p>A producer claims an index with one atomic add on {@code producerIndex} and publishes its element
  * into that index's slot with a release store. Slots live in chunks of {@value #CHUNK}, linked in
  * index order; the producer that first needs a chunk appends it (a CAS on the last chunk's
- * {@code next}), so a chunk is allocated every {@value #CHUNK} tasks and nothing per task. The
+ * {@code next}), so a chunk is allocated every {@value #CHUNK} elements and nothing per element. The
  * consumer reads slots in index order and drops each chunk once it has read all of it.
  *
  * <h2>Invariants</h2>
@@ -23,17 +24,17 @@ import java.lang.invoke.VarHandle;
  *   <li>A slot is written once, by the producer that claimed its index, and read once.</li>
  *   <li>Between a claim and its publication the queue is not empty ({@link #isEmpty()} compares
  *       indexes) although {@link #poll()} returns null: the loop then polls again instead of
- *       sleeping, so a task is never stranded. That is what makes the loop's sleep handshake work:
+ *       sleeping, so an element is never stranded. That is what makes the loop's sleep handshake work:
  *       the loop announces sleep, then reads {@code producerIndex}; a producer claims, then reads the
  *       announcement; both are sequentially consistent, so one of them sees the other.</li>
  * </ul>
  * The producer and consumer fields sit on separate cache lines (the padding classes below), so
  * producers claiming indexes do not slow down the loop's reads.
  */
-final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
-    static final int CHUNK = 512;
+public final class MpscQueue<E> extends MpscQueueConsumerFields {
+    public static final int CHUNK = 512;
 
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Runnable[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle PRODUCER_INDEX;
     private static final VarHandle CONSUMER_INDEX;
     private static final VarHandle NEXT;
@@ -41,8 +42,8 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PRODUCER_INDEX = lookup.findVarHandle(RemoteTaskQueueProducerFields.class, "producerIndex", long.class);
-            CONSUMER_INDEX = lookup.findVarHandle(RemoteTaskQueueConsumerFields.class, "consumerIndex", long.class);
+            PRODUCER_INDEX = lookup.findVarHandle(MpscQueueProducerFields.class, "producerIndex", long.class);
+            CONSUMER_INDEX = lookup.findVarHandle(MpscQueueConsumerFields.class, "consumerIndex", long.class);
             NEXT = lookup.findVarHandle(Chunk.class, "next", Chunk.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -52,7 +53,7 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
     /** {@value #CHUNK} consecutive slots, from index {@code base}. */
     static final class Chunk {
         final long base;
-        final Runnable[] slots = new Runnable[CHUNK];
+        final Object[] slots = new Object[CHUNK];
         volatile Chunk next;
 
         Chunk(long base) {
@@ -60,15 +61,17 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
         }
     }
 
-    RemoteTaskQueue() {
+    /** An empty queue. */
+    public MpscQueue() {
         Chunk first = new Chunk(0);
         producerChunk = first;
         consumerChunk = first;
         oldestChunk = first;
     }
 
-    /** Adds {@code task}; any thread. Lock-free: one atomic add, a chunk append every {@value #CHUNK} tasks. */
-    void offer(Runnable task) {
+    /** Adds {@code e}; any thread. Lock-free: one atomic add, a chunk append every {@value #CHUNK} elements. */
+    public void offer(E e) {
+        java.util.Objects.requireNonNull(e); // null marks an unfilled slot
         long index = (long) PRODUCER_INDEX.getAndAdd(this, 1L);
         Chunk c = producerChunk;
         if (index < c.base) {
@@ -77,7 +80,7 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
         while (index - c.base >= CHUNK) {
             c = nextOf(c);
         }
-        SLOT.setRelease(c.slots, (int) (index - c.base), task);
+        SLOT.setRelease(c.slots, (int) (index - c.base), e);
     }
 
     /** The chunk after {@code c}, appending it if nobody has yet. */
@@ -96,10 +99,11 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
     }
 
     /**
-     * The next task, or null if none is ready (the queue is empty, or the next task's producer has
-     * claimed its slot but not filled it yet). Consumer thread only.
+     * The next element, or null if none is ready (the queue is empty, or the next element's producer
+     * has claimed its slot but not filled it yet). Consumer thread only.
      */
-    Runnable poll() {
+    @SuppressWarnings("unchecked")
+    public E poll() {
         long index = consumerIndex;
         Chunk c = consumerChunk;
         int offset = (int) (index - c.base);
@@ -113,57 +117,57 @@ final class RemoteTaskQueue extends RemoteTaskQueueConsumerFields {
             c = next;
             offset = 0;
         }
-        Runnable task = (Runnable) SLOT.getAcquire(c.slots, offset);
-        if (task == null) {
+        E e = (E) SLOT.getAcquire(c.slots, offset);
+        if (e == null) {
             return null;
         }
         c.slots[offset] = null;
         CONSUMER_INDEX.setOpaque(this, index + 1);
-        return task;
+        return e;
     }
 
     /**
      * True if no index is claimed and unread. Exact on the consumer thread (sequentially consistent
      * with a producer's claim); a snapshot elsewhere.
      */
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return (long) CONSUMER_INDEX.getOpaque(this) == producerIndex;
     }
 
-    /** Claimed and unread tasks: a snapshot from other threads. */
-    int size() {
+    /** Claimed and unread elements: a snapshot from other threads. */
+    public int size() {
         long n = producerIndex - (long) CONSUMER_INDEX.getOpaque(this);
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, n));
     }
 }
 
-// The field layout of RemoteTaskQueue, by inheritance (superclass fields come first): padding,
+// The field layout of MpscQueue, by inheritance (superclass fields come first): padding,
 // the producers' fields, padding, the consumer's fields, padding.
 
 @SuppressWarnings("unused")
-abstract class RemoteTaskQueueLeftPad {
+abstract class MpscQueueLeftPad {
     long p00, p01, p02, p03, p04, p05, p06, p07;
 }
 
-abstract class RemoteTaskQueueProducerFields extends RemoteTaskQueueLeftPad {
+abstract class MpscQueueProducerFields extends MpscQueueLeftPad {
     /** The next index to claim. */
     volatile long producerIndex;
     /** A hint: the chunk appended last, where most producers' indexes fall. */
-    volatile RemoteTaskQueue.Chunk producerChunk;
+    volatile MpscQueue.Chunk producerChunk;
 }
 
 @SuppressWarnings("unused")
-abstract class RemoteTaskQueueMiddlePad extends RemoteTaskQueueProducerFields {
+abstract class MpscQueueMiddlePad extends MpscQueueProducerFields {
     long p10, p11, p12, p13, p14, p15, p16, p17;
 }
 
-abstract class RemoteTaskQueueConsumerFields extends RemoteTaskQueueMiddlePad {
+abstract class MpscQueueConsumerFields extends MpscQueueMiddlePad {
     /** The next index to read; written only by the consumer (opaque, so other threads' size() sees it). */
     long consumerIndex;
     /** The chunk holding {@code consumerIndex} (or ending just before it); consumer only. */
-    RemoteTaskQueue.Chunk consumerChunk;
+    MpscQueue.Chunk consumerChunk;
     /** Read by producers that fell behind the hint; published with each chunk change. */
-    volatile RemoteTaskQueue.Chunk oldestChunk;
+    volatile MpscQueue.Chunk oldestChunk;
     @SuppressWarnings("unused")
     long p20, p21, p22, p23, p24, p25, p26, p27;
 }
