@@ -231,8 +231,12 @@ public final class IoContext implements Executor, AutoCloseable {
     }
 
     private int iterate(long timeoutNanos) {
-        int ran = runTasks();
-        reconcileRemoteTimers();
+        // Timers first: a thread that schedules a timer and then posts a task finds the timer in the
+        // heap when the task runs, as if the two had gone through one queue. Handed-over timers
+        // count as work done: the loop then polls without blocking, so a thread scheduling timers
+        // in a burst does not pay a wake-up for each one.
+        int ran = reconcileRemoteTimers();
+        ran += runTasks();
         long wait = timeoutNanos < 0 ? MAX_WAIT_NANOS : timeoutNanos;
         if (ran > 0 || !localTasks.isEmpty()) {
             wait = 0;
@@ -256,18 +260,25 @@ public final class IoContext implements Executor, AutoCloseable {
                 SLEEPING.setVolatile(this, false); // a busy loop never announced: no fence to pay
             }
         }
-        reconcileRemoteTimers();
+        ran += reconcileRemoteTimers();
         if (!timers.isEmpty()) {
             ran += timers.expire(System.nanoTime(), TIMER_BUDGET);
         }
         return ran + runTasks();
     }
 
-    /** Inserts the timers other threads scheduled, and takes out those they cancelled. */
-    private void reconcileRemoteTimers() {
-        for (Timeout t = remoteTimers.poll(); t != null; t = remoteTimers.poll()) {
+    /** Inserts the timers other threads scheduled, and takes out those they cancelled (at most {@link #REMOTE_BUDGET}). */
+    private int reconcileRemoteTimers() {
+        int n = 0;
+        while (n < REMOTE_BUDGET) {
+            Timeout t = remoteTimers.poll();
+            if (t == null) {
+                break;
+            }
             timers.reconcile(t);
+            n++;
         }
+        return n;
     }
 
     /** A timer scheduled or cancelled on another thread: queued for the loop, which is woken if it sleeps. */
@@ -732,7 +743,9 @@ public final class IoContext implements Executor, AutoCloseable {
         owner.set(Thread.currentThread());
         try {
             runTasks();
-            reconcileRemoteTimers(); // timers scheduled elsewhere are cancelled below like the others
+            while (reconcileRemoteTimers() > 0) {
+                // timers scheduled elsewhere are cancelled below like the others
+            }
             timers.cancelAll(task -> {
                 if (task instanceof Wakeup sleeper) {
                     sleeper.abandon();
