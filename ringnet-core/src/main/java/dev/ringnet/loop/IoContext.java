@@ -69,9 +69,9 @@ public final class IoContext implements Executor, AutoCloseable {
     /** Remote tasks run per iteration at most, for the same reason. */
     private static final int REMOTE_BUDGET = 4096;
     /**
-     * Local tasks run per pass at most, beyond those queued when the pass began: tasks posted by
-     * tasks run in the same pass (no loop iteration, so no backend poll, between a task and the
-     * one it posts) until this many have run, and then I/O gets its turn.
+     * Local tasks run per pass at most (or all those queued when the pass began, if more): tasks
+     * posted by tasks run in the same pass (no loop iteration, so no backend poll, between a task
+     * and the one it posts) until this many have run, and then I/O gets its turn.
      */
     private static final int LOCAL_BUDGET = 1024;
 
