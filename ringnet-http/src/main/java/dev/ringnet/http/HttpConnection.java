@@ -901,22 +901,23 @@ final class HttpConnection {
         if (closed || lingering) {
             return;
         }
-        long now = System.nanoTime();
+        // The clock is read only where a deadline is set: a batch that ends with a send in flight
+        // (every pipelined batch, on receive) clears the timer and needs none.
         if (!stopParsing && pauseReasons == 0 && !parser.isIdle()) { // a request is arriving
             if (!headDone) {
                 if (timerKind != HttpWorker.T_HEADER || timerSeq != requestSeq) {
-                    worker.setTimer(this, HttpWorker.T_HEADER, now);
+                    worker.setTimer(this, HttpWorker.T_HEADER, System.nanoTime());
                     timerSeq = requestSeq;
                 }
             } else {
-                worker.setTimer(this, HttpWorker.T_BODY, now);
+                worker.setTimer(this, HttpWorker.T_BODY, System.nanoTime());
             }
         } else if (first != null || sending != null || pauseReasons != 0 || closing || stopParsing) {
             if (timerKind != HttpWorker.T_NONE) {
                 worker.clearTimer(this);
             }
         } else {
-            worker.setTimer(this, HttpWorker.T_IDLE, now);
+            worker.setTimer(this, HttpWorker.T_IDLE, System.nanoTime());
         }
     }
 
