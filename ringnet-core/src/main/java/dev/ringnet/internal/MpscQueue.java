@@ -2,6 +2,7 @@ package dev.ringnet.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * What other threads hand to a loop (posted tasks, timers scheduled or cancelled off the loop):
@@ -19,8 +20,8 @@ import java.lang.invoke.VarHandle;
  *   <li>{@code consumerChunk.base <= consumerIndex <= producerIndex}.</li>
  *   <li>Every claimed, unread index lies in a chunk reachable from {@code consumerChunk} through
  *       {@code next} links, which are never cleared; so a producer whose index is older than the
- *       {@code producerChunk} hint finds its chunk from {@code consumerChunk} (its slot is unread,
- *       so the consumer cannot be past it).</li>
+ *       {@code producerChunk} hint finds its chunk from {@code oldestChunk}, the consumer's chunk
+ *       as published for producers (its slot is unread, so the consumer cannot be past it).</li>
  *   <li>A slot is written once, by the producer that claimed its index, and read once.</li>
  *   <li>Between a claim and its publication the queue is not empty ({@link #isEmpty()} compares
  *       indexes) although {@link #poll()} returns null: the loop then polls again instead of
@@ -71,7 +72,7 @@ public final class MpscQueue<E> extends MpscQueueConsumerFields {
 
     /** Adds {@code e}; any thread. Lock-free: one atomic add, a chunk append every {@value #CHUNK} elements. */
     public void offer(E e) {
-        java.util.Objects.requireNonNull(e); // null marks an unfilled slot
+        Objects.requireNonNull(e); // null marks an unfilled slot
         long index = (long) PRODUCER_INDEX.getAndAdd(this, 1L);
         Chunk c = producerChunk;
         if (index < c.base) {

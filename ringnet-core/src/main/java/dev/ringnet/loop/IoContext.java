@@ -283,6 +283,9 @@ public final class IoContext implements Executor, AutoCloseable {
 
     /** A timer scheduled or cancelled on another thread: queued for the loop, which is woken if it sleeps. */
     private void handOverTimer(Timeout t) {
+        if (closed) {
+            return; // a cancel after close: close cancelled every timer already, and nobody would drain the queue
+        }
         remoteTimers.offer(t);
         wakeIfSleeping();
     }
@@ -391,8 +394,8 @@ public final class IoContext implements Executor, AutoCloseable {
     }
 
     /**
-     * Operations in flight + pending timers + queued tasks. Exact on the loop thread, a snapshot
-     * elsewhere; counting the cross-thread queue is linear in its length.
+     * Operations in flight + pending timers + queued tasks (and timers handed over from other
+     * threads, not yet taken into the heap). Exact on the loop thread, a snapshot elsewhere.
      */
     public int pendingCount() {
         return ops.inFlight() + timers.size() + localTasks.size() + remoteTasks.size() + remoteTimers.size();
@@ -564,6 +567,11 @@ public final class IoContext implements Executor, AutoCloseable {
         }
         Timeout t = timers.newTimeout(deadline, task);
         handOverTimer(t);
+        if (closed) {
+            // Closed meanwhile: the loop may never have taken the timer in, so it would never fire.
+            t.cancel();
+            throw new RejectedExecutionException("IoContext is closed");
+        }
         return t;
     }
 
@@ -743,14 +751,7 @@ public final class IoContext implements Executor, AutoCloseable {
         owner.set(Thread.currentThread());
         try {
             runTasks();
-            while (reconcileRemoteTimers() > 0) {
-                // timers scheduled elsewhere are cancelled below like the others
-            }
-            timers.cancelAll(task -> {
-                if (task instanceof Wakeup sleeper) {
-                    sleeper.abandon();
-                }
-            });
+            cancelAllTimers();
             ops.close(); // new submissions are refused from here on: nothing would ever poll them
             backend.close(); // aborts every pending op through the table, exactly once each
             closed = true;
@@ -758,10 +759,23 @@ public final class IoContext implements Executor, AutoCloseable {
             while (runTasks() > 0) {
                 // keep draining
             }
+            cancelAllTimers(); // scheduled by those tasks, or handed over before `closed` was set
         } finally {
             closed = true;
             exited.countDown();
         }
+    }
+
+    /** Cancels every timer, those handed over from other threads included; abandoned sleepers are told. */
+    private void cancelAllTimers() {
+        while (reconcileRemoteTimers() > 0) {
+            // timers scheduled elsewhere are cancelled below like the others
+        }
+        timers.cancelAll(task -> {
+            if (task instanceof Wakeup sleeper) {
+                sleeper.abandon();
+            }
+        });
     }
 
     /** True after {@link #close()} finished releasing everything. */
