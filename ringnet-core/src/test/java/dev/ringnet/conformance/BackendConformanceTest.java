@@ -912,6 +912,21 @@ class BackendConformanceTest {
 
     @BackendTest
     @org.junit.jupiter.api.Timeout(30)
+    void closeCancelsTimersHandedOverFromAnotherThreadAndLaterSchedulesAreRejected(BackendInfo info) throws Exception {
+        IoContext ctx = open(info); // never run: the handed-over timer is still in the hand-over queue
+        AtomicInteger ran = new AtomicInteger();
+        Timeout t = CompletableFuture.supplyAsync(() -> ctx.schedule(Duration.ofHours(1), ran::incrementAndGet)).get(WAIT_SECONDS, SECONDS);
+        assertThat(t.isPending()).isTrue();
+        assertThat(ctx.pendingCount()).isEqualTo(1);
+        ctx.close();
+        assertThat(t.isCancelled()).as("a timer handed over before close is cancelled by it").isTrue();
+        assertThat(ran.get()).isZero();
+        CompletableFuture<Timeout> late = CompletableFuture.supplyAsync(() -> ctx.schedule(Duration.ofMillis(1), ran::incrementAndGet));
+        assertThatThrownBy(() -> late.get(WAIT_SECONDS, SECONDS)).hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    }
+
+    @BackendTest
+    @org.junit.jupiter.api.Timeout(30)
     void sleepAndSleepUntilParkATaskForTheirTime(BackendInfo info) throws Exception {
         IoContext ctx = started(info);
         Task<Long> sleeper = ctx.spawn(() -> {
