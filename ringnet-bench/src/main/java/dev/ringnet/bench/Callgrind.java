@@ -7,11 +7,15 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -277,6 +281,28 @@ final class Callgrind {
             return files.anyMatch(f -> f.getFileName().toString().startsWith(prefix));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * Waits until dump {@code part} of {@code base} is written or {@code timeoutNanos} pass, woken by
+     * the directory's file events rather than by polling; true if it was written.
+     */
+    static boolean awaitWritten(Path base, int part, long timeoutNanos) throws IOException, InterruptedException {
+        Path dir = base.toAbsolutePath().getParent();
+        long deadline = System.nanoTime() + timeoutNanos;
+        try (WatchService watch = dir.getFileSystem().newWatchService()) {
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (!written(base, part)) { // checked after registering: a dump written before is seen here
+                long left = deadline - System.nanoTime();
+                WatchKey key = left > 0 ? watch.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (key == null) {
+                    return written(base, part);
+                }
+                key.pollEvents();
+                key.reset();
+            }
+            return true;
         }
     }
 

@@ -340,11 +340,7 @@ final class InstructionsPass {
             return Result.failed(server, shape, "dump: " + dumped);
         }
         int part = ++dumps;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Callgrind.written(base, part) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        if (!Callgrind.written(base, part)) {
+        if (!Callgrind.awaitWritten(base, part, TimeUnit.SECONDS.toNanos(30))) {
             return Result.failed(server, shape, "callgrind wrote no dump " + part);
         }
         Callgrind.Dump dump = Callgrind.read(base, part);
@@ -447,7 +443,7 @@ final class InstructionsPass {
         double busy = Double.NaN;
         while (a != null) {
             long t = System.nanoTime();
-            Thread.sleep(1000);
+            Thread.sleep(1000); // the sampling window of a CPU-share measurement, not a wait for an event
             ProcCpu.Sample b = ProcCpu.read(pid);
             if (b == null) {
                 break;

@@ -136,7 +136,7 @@ final class ProcCpu {
         while (true) {
             CpuSample a0 = readCpu(a), b0 = readCpu(b);
             long t0 = System.nanoTime();
-            Thread.sleep(1000);
+            Thread.sleep(1000); // the sampling window of a CPU-share measurement, not a wait for an event
             CpuSample a1 = readCpu(a), b1 = readCpu(b);
             double seconds = (System.nanoTime() - t0) / 1e9;
             double busy = 100.0 * Math.max(a1.minus(a0).busyTicks(), b1.minus(b0).busyTicks()) / clkTck / seconds;

@@ -9,6 +9,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK comparison server: plain {@code java.net} sockets, one virtual thread per connection,
@@ -25,6 +28,8 @@ public final class VirtualThreadHttpMain {
     private final ServerSocket socket;
     private volatile HttpResponses responses = HttpResponses.now("jdk-vt");
     private volatile boolean closed;
+    private final ScheduledExecutorService dateRefresher =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("jdk-vt-date").factory());
 
     private VirtualThreadHttpMain(ServerSocket socket) {
         this.socket = socket;
@@ -35,16 +40,9 @@ public final class VirtualThreadHttpMain {
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(host, port), 8192);
         VirtualThreadHttpMain server = new VirtualThreadHttpMain(ss);
-        Thread.ofPlatform().daemon().name("jdk-vt-date").start(() -> {
-            while (!server.closed) {
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                server.responses = HttpResponses.now("jdk-vt");
-            }
-        });
+        // The Date header, encoded again once a second, as the other servers do.
+        server.dateRefresher.scheduleAtFixedRate(() -> server.responses = HttpResponses.now("jdk-vt"),
+                1, 1, TimeUnit.SECONDS);
         Thread.ofPlatform().daemon().name("jdk-vt-accept").start(server::acceptLoop);
         return server;
     }
@@ -55,6 +53,7 @@ public final class VirtualThreadHttpMain {
 
     void close() throws IOException {
         closed = true;
+        dateRefresher.shutdownNow();
         socket.close();
     }
 

@@ -223,4 +223,22 @@ class CallgrindTest {
                 .isInstanceOf(Args.UsageException.class).hasMessageContaining("--shapes selects none");
         assertThat(HttpBench.parse(new String[] {"--shapes", "json"}).instructions()).isFalse();
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void awaitingADumpSeesOneWrittenBeforeOrWhileWaitingAndTimesOutOtherwise(@TempDir Path dir) throws Exception {
+        Path base = dir.resolve("server.cg");
+        assertThat(Callgrind.awaitWritten(base, 1, 100_000_000L)).as("nothing written: false after the timeout").isFalse();
+        Files.writeString(dir.resolve("server.cg.1-01"), "totals: 1\n");
+        assertThat(Callgrind.awaitWritten(base, 1, 0)).as("written before").isTrue();
+        java.util.concurrent.CompletableFuture<Boolean> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Callgrind.awaitWritten(base, 2, 20_000_000_000L);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Files.writeString(dir.resolve("server.cg.2-01"), "totals: 1\n"); // before or after the waiter registers: seen either way
+        assertThat(waiting.get(25, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
 }
