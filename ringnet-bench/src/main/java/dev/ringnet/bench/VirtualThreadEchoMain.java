@@ -3,8 +3,6 @@ package dev.ringnet.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 
@@ -20,43 +18,22 @@ import java.util.Set;
 public final class VirtualThreadEchoMain {
     static final int BUFFER_BYTES = 16 * 1024;
 
-    private final ServerSocket socket;
-    private volatile boolean closed;
+    private final VirtualThreadAcceptor acceptor;
 
-    private VirtualThreadEchoMain(ServerSocket socket) {
-        this.socket = socket;
+    private VirtualThreadEchoMain(VirtualThreadAcceptor acceptor) {
+        this.acceptor = acceptor;
     }
 
     static VirtualThreadEchoMain start(String host, int port) throws IOException {
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(host, port), 8192);
-        VirtualThreadEchoMain server = new VirtualThreadEchoMain(ss);
-        Thread.ofPlatform().daemon().name("jdk-vt-echo-accept").start(server::acceptLoop);
-        return server;
+        return new VirtualThreadEchoMain(VirtualThreadAcceptor.start(host, port, "jdk-vt-echo-accept", VirtualThreadEchoMain::serve));
     }
 
     int port() {
-        return socket.getLocalPort();
+        return acceptor.port();
     }
 
     void close() throws IOException {
-        closed = true;
-        socket.close();
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                Socket s = socket.accept();
-                s.setTcpNoDelay(true);
-                Thread.startVirtualThread(() -> serve(s));
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-            }
-        }
+        acceptor.close();
     }
 
     private static void serve(Socket s) {

@@ -3,8 +3,6 @@ package dev.ringnet.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -25,50 +23,29 @@ import java.util.concurrent.TimeUnit;
 public final class VirtualThreadHttpMain {
     private static final int MAX_HEAD = 64 * 1024;
 
-    private final ServerSocket socket;
     private volatile HttpResponses responses = HttpResponses.now("jdk-vt");
-    private volatile boolean closed;
     private final ScheduledExecutorService dateRefresher =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("jdk-vt-date").factory());
+    private VirtualThreadAcceptor acceptor;
 
-    private VirtualThreadHttpMain(ServerSocket socket) {
-        this.socket = socket;
-    }
+    private VirtualThreadHttpMain() {}
 
     static VirtualThreadHttpMain start(String host, int port) throws IOException {
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(host, port), 8192);
-        VirtualThreadHttpMain server = new VirtualThreadHttpMain(ss);
+        VirtualThreadHttpMain server = new VirtualThreadHttpMain();
+        server.acceptor = VirtualThreadAcceptor.start(host, port, "jdk-vt-accept", server::serve);
         // The Date header, encoded again once a second, as the other servers do.
         server.dateRefresher.scheduleAtFixedRate(() -> server.responses = HttpResponses.now("jdk-vt"),
                 1, 1, TimeUnit.SECONDS);
-        Thread.ofPlatform().daemon().name("jdk-vt-accept").start(server::acceptLoop);
         return server;
     }
 
     int port() {
-        return socket.getLocalPort();
+        return acceptor.port();
     }
 
     void close() throws IOException {
-        closed = true;
         dateRefresher.shutdownNow();
-        socket.close();
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                Socket s = socket.accept();
-                s.setTcpNoDelay(true);
-                Thread.startVirtualThread(() -> serve(s));
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-            }
-        }
+        acceptor.close();
     }
 
     private void serve(Socket s) {
